@@ -1,0 +1,127 @@
+"""Finding a Docker client that builds with BuildKit, and refusing one that would not.
+
+A client qualifies when ``docker buildx`` works (``docker buildx build --load``), or
+when it is 18.09 to 22.x, whose built-in BuildKit support ``DOCKER_BUILDKIT=1``
+turns on. A newer client without buildx either refuses ``DOCKER_BUILDKIT=1`` or,
+without it, silently uses the legacy builder (no cache or secret mounts): refused.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from framework.errors import EngineUnavailable, LegacyBuilderError
+
+__all__ = ["DockerClient", "find_client"]
+
+_VERSION = re.compile(r"version (\d+)\.(\d+)")
+_ENV_CLIENT = "FRAMEWORK_DOCKER"
+
+
+@dataclass(frozen=True)
+class DockerClient:
+    """A BuildKit-capable client: ``mode`` says how to ask it for BuildKit."""
+
+    path: str
+    version: str
+    mode: Literal["buildx", "native"]
+
+    def build_command(self) -> list[str]:
+        if self.mode == "buildx":
+            return [self.path, "buildx", "build", "--load"]
+        return [self.path, "build"]
+
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["DOCKER_BUILDKIT"] = "1"
+        env["BUILDKIT_PROGRESS"] = "plain"
+        return env
+
+
+def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return subprocess.CompletedProcess(argv, 127, "", str(exc))
+
+
+def _version(path: str) -> tuple[int, int] | None:
+    match = _VERSION.search(_run([path, "--version"]).stdout)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def probe(path: str) -> DockerClient | str:
+    """Classify the client at ``path``: a :class:`DockerClient`, or why it does not qualify."""
+    version = _version(path)
+    if version is None:
+        return f"{path}: does not answer 'docker --version'"
+    shown = f"{version[0]}.{version[1]}"
+    if _run([path, "buildx", "version"]).returncode == 0:
+        return DockerClient(path, shown, "buildx")
+    if (18, 9) <= version < (23, 0):
+        return DockerClient(path, shown, "native")
+    return (
+        f"{path}: client {shown} has no buildx plugin; with DOCKER_BUILDKIT=1 it refuses "
+        "to build, and without it it uses the legacy builder (not BuildKit)"
+    )
+
+
+def _candidates() -> list[str]:
+    found: list[str] = []
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        path = Path(directory or ".") / "docker"
+        if path.is_file() and os.access(path, os.X_OK):
+            found.append(str(path))
+    found.append("/usr/bin/docker")
+    return list(dict.fromkeys(p for p in found if shutil.which(p)))
+
+
+_FIX = (
+    "install a BuildKit-capable client: the docker-buildx plugin, or Debian's docker.io "
+    "(its 20.10 client at /usr/bin/docker); or point FRAMEWORK_DOCKER (or "
+    "DockerEngine(client=...)) at one"
+)
+
+
+def find_client(explicit: str | None = None) -> DockerClient:
+    """The client to build with: ``explicit`` (or ``$FRAMEWORK_DOCKER``), else the first
+    qualifying ``docker`` on PATH, else ``/usr/bin/docker``."""
+    chosen = explicit or os.environ.get(_ENV_CLIENT)
+    if chosen:
+        result = probe(chosen)
+        if isinstance(result, str):
+            raise LegacyBuilderError("docker", result, fix=_FIX)
+        return result
+    candidates = _candidates()
+    if not candidates:
+        raise EngineUnavailable(
+            "docker",
+            "no docker client found on PATH or at /usr/bin/docker",
+            fix="install one (sudo bash scripts/engine-up.sh does), or choose another engine",
+        )
+    reasons: list[str] = []
+    for path in candidates:
+        result = probe(path)
+        if isinstance(result, DockerClient):
+            return result
+        reasons.append(result)
+    raise LegacyBuilderError("docker", "; ".join(reasons), fix=_FIX)
+
+
+def check_daemon(client: DockerClient) -> str:
+    """The daemon's version; raises :class:`EngineUnavailable` when none answers."""
+    result = _run([client.path, "version", "--format", "{{.Server.Version}}"])
+    if result.returncode != 0 or not result.stdout.strip():
+        detail = (result.stderr.strip().splitlines() or ["no answer"])[-1]
+        raise EngineUnavailable(
+            "docker",
+            f"no Docker daemon answers ({detail})",
+            fix="start one (as root: bash scripts/engine-up.sh), or set DOCKER_HOST",
+        )
+    return result.stdout.strip()

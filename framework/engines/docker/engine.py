@@ -1,0 +1,244 @@
+"""The docker engine: BuildKit in a local Docker daemon, driven through a rendered Dockerfile."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import anyio
+from anyio.abc import Process
+from anyio.streams.buffered import BufferedByteReceiveStream
+
+from framework.engines.base import BuildRequest, BuildResult, Redactor, StepReport
+from framework.engines.docker.client import DockerClient, check_daemon, find_client
+from framework.engines.docker.context import stage_context
+from framework.engines.docker.output import OutputParser, Vertex
+from framework.errors import BuildError
+from framework.plan import BuildPlan, PlanStep, Stage, StageCopy
+from framework.render import RenderedBuild, render
+from framework.spec import Copy, Run, Workdir
+
+__all__ = ["DockerEngine", "describe_step"]
+
+_MAX_LINE = 1 << 20
+
+
+class DockerEngine:
+    """Builds plans with ``docker build`` on BuildKit (buildx, or a native-BuildKit client).
+
+    ``client`` is the docker executable to use (default: ``$FRAMEWORK_DOCKER``, else the
+    first BuildKit-capable ``docker``); a client that would use the legacy builder is
+    refused with :class:`framework.errors.LegacyBuilderError`.
+    """
+
+    name = "docker"
+
+    def __init__(self, client: str | None = None) -> None:
+        self._explicit = client
+        self._client: DockerClient | None = None
+
+    @property
+    def client(self) -> DockerClient:
+        if self._client is None:
+            self._client = find_client(self._explicit)
+        return self._client
+
+    def check(self) -> None:
+        check_daemon(self.client)
+
+    async def build(self, request: BuildRequest) -> BuildResult:
+        started = time.monotonic()
+        rendered = render(request.plan)
+        redact = Redactor(request.secrets)
+        with tempfile.TemporaryDirectory(prefix="framework-build-") as tmp:
+            work = Path(tmp)
+            stage_context(rendered.context, work / "context")
+            (work / "Dockerfile").write_text(rendered.dockerfile, encoding="utf-8")
+            argv, env = self._command(request, rendered, work)
+            request.progress.begin(self.name, request.plan.target.name)
+            try:
+                parser = await self._run(argv, env, request, rendered, redact)
+            except BaseException:
+                request.progress.end(None)
+                raise
+            image_id = (work / "iid").read_text().strip()
+        result = BuildResult(
+            engine=self.name,
+            image_id=image_id,
+            tags=request.tags,
+            plan_digest=request.plan.digest,
+            steps=_reports(request.plan, rendered, parser),
+            duration=time.monotonic() - started,
+        )
+        request.progress.end(result)
+        return result
+
+    def _command(
+        self, request: BuildRequest, rendered: RenderedBuild, work: Path
+    ) -> tuple[list[str], dict[str, str]]:
+        client = self.client
+        env = client.environment()
+        argv = [*client.build_command(), "--progress=plain", "-f", str(work / "Dockerfile")]
+        argv += ["--iidfile", str(work / "iid")]
+        for tag in request.tags:
+            argv += ["-t", tag]
+        # Values travel in the environment, not argv, so `ps` never shows them.
+        for name, value in rendered.build_args:
+            argv += ["--build-arg", name]
+            env[name] = value
+        secret_dir = work / "secrets"
+        secret_dir.mkdir(mode=0o700)
+        for secret_id, value in request.secrets.items():
+            path = secret_dir / secret_id
+            path.touch(mode=0o600)
+            path.write_bytes(value)
+            argv += ["--secret", f"id={secret_id},src={path}"]
+        argv.append(str(work / "context"))
+        return argv, env
+
+    async def _run(
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        request: BuildRequest,
+        rendered: RenderedBuild,
+        redact: Redactor,
+    ) -> OutputParser:
+        parser = OutputParser()
+        plan = request.plan
+        async with await anyio.open_process(argv, env=env, stdout=None) as process:
+            await _pump(process, parser, request, plan, rendered, redact)
+            code = await process.wait()
+        if code != 0:
+            raise _failure(plan, rendered, parser, redact)
+        return parser
+
+
+async def _pump(
+    process: Process,
+    parser: OutputParser,
+    request: BuildRequest,
+    plan: BuildPlan,
+    rendered: RenderedBuild,
+    redact: Redactor,
+) -> None:
+    assert process.stderr is not None
+    stream = BufferedByteReceiveStream(process.stderr)
+    progress = request.progress
+    while True:
+        try:
+            raw = await stream.receive_until(b"\n", _MAX_LINE)
+        except (anyio.EndOfStream, anyio.IncompleteRead):
+            break
+        line = redact(raw.decode(errors="replace").rstrip("\r"))
+        for event in parser.feed(line):
+            located = _locate(plan, rendered, event.vertex)
+            if located is None:
+                continue
+            key, description = located
+            if event.kind == "started":
+                progress.step_started(key, description)
+            elif event.kind == "output":
+                progress.step_output(key, event.line)
+            else:
+                stage, index = key.rsplit(" ", 1)
+                progress.step_finished(
+                    StepReport(
+                        stage=stage,
+                        index=int(index),
+                        description=description,
+                        status="cached" if event.vertex.status == "cached" else "executed",
+                        duration=event.vertex.duration,
+                    )
+                )
+
+
+def _locate(plan: BuildPlan, rendered: RenderedBuild, vertex: Vertex) -> tuple[str, str] | None:
+    """The step key ``"<stage> <n>"`` and description of ``vertex``, if it is a step."""
+    found = _step_of(plan, rendered, vertex)
+    if found is None:
+        return None
+    stage, number = found
+    return f"{stage.name} {number + 1}", describe_step(plan, stage.steps[number])
+
+
+def _step_of(plan: BuildPlan, rendered: RenderedBuild, vertex: Vertex) -> tuple[Stage, int] | None:
+    for known in rendered.vertices:
+        if known.stage == vertex.stage and known.index == vertex.index and known.step is not None:
+            return next(s for s in plan.stages if s.name == known.stage), known.step
+    return None
+
+
+def describe_step(plan: BuildPlan, step: PlanStep) -> str:
+    """A step as a person reads it, e.g. ``RUN pip install -r requirements.txt``."""
+    if isinstance(step, Run):
+        return f"RUN {step.command()}"
+    if isinstance(step, Copy):
+        return f"COPY {step.source.describe()} -> {step.dest}"
+    if isinstance(step, StageCopy):
+        return f"COPY {plan.stage(step.stage).name}:{step.path} -> {step.dest}"
+    if isinstance(step, Workdir):
+        return f"WORKDIR {step.path}"
+    return f"{step.kind.upper()} " + step.model_dump_json(exclude={"kind"})
+
+
+def _reports(plan: BuildPlan, rendered: RenderedBuild, parser: OutputParser) -> tuple[StepReport, ...]:
+    seen: dict[tuple[str, int], Vertex] = {}
+    for vertex in parser.vertices.values():
+        if vertex.stage is not None and vertex.index is not None:
+            seen[(vertex.stage, vertex.index)] = vertex
+    reports: list[StepReport] = []
+    vertex_of = {(v.stage, v.step): v.index for v in rendered.vertices if v.step is not None}
+    for stage in plan.stages:
+        for number, step in enumerate(stage.steps):
+            description = describe_step(plan, step)
+            where = None if step.origin is None else str(step.origin)
+            index = vertex_of.get((stage.name, number))
+            if index is None:
+                reports.append(StepReport(stage=stage.name, index=number + 1,
+                                          description=description, status="config", where=where))
+                continue
+            vertex = seen.get((stage.name, index))
+            status = "cached" if vertex is None or vertex.status == "cached" else "executed"
+            reports.append(
+                StepReport(
+                    stage=stage.name,
+                    index=number + 1,
+                    description=description,
+                    status=status,
+                    duration=0.0 if vertex is None else vertex.duration,
+                    where=where,
+                )
+            )
+    return tuple(reports)
+
+
+def _failure(
+    plan: BuildPlan, rendered: RenderedBuild, parser: OutputParser, redact: Redactor
+) -> BuildError:
+    failed = parser.failed()
+    other = tuple(redact(line) for line in parser.other)
+    if failed is not None:
+        found = _step_of(plan, rendered, failed)
+        if found is None:
+            return BuildError(
+                redact(failed.error or failed.name), output_tail=tuple(failed.output) + other
+            )
+        stage, number = found
+        step = stage.steps[number]
+        command = step.command() if isinstance(step, Run) else None
+        return BuildError(
+            redact(failed.error or "step failed"),
+            stage=stage.name,
+            step=f"{number + 1}: {describe_step(plan, step)}",
+            command=redact(command) if command else None,
+            where=None if step.origin is None else str(step.origin),
+            output_tail=tuple(failed.output),
+        )
+    problem = next((line for line in reversed(other) if "error" in line.lower()), None)
+    hint = ""
+    if any("Unknown flag: network" in line for line in other):
+        hint = (" — this Docker daemon's Dockerfile frontend has no RUN --network; "
+                "network=False needs BuildKit with Dockerfile 1.3+ (e.g. docker buildx)")
+    return BuildError((problem or "docker build failed") + hint, output_tail=other)

@@ -1,0 +1,83 @@
+"""Parsing BuildKit's plain progress output (``--progress=plain``) into step events."""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass, field
+
+__all__ = ["OutputParser", "Vertex"]
+
+_LINE = re.compile(r"^#(?P<num>\d+) (?P<rest>.*)$")
+_NAME = re.compile(r"^\[(?P<stage>[^\s\]]+) (?P<index>\d+)/(?P<total>\d+)\] (?P<text>.*)$")
+_DONE = re.compile(r"^DONE (?P<secs>[\d.]+)s$")
+_OUTPUT = re.compile(r"^(?P<secs>[\d.]+) (?P<text>.*)$")
+TAIL = 25
+
+
+@dataclass
+class Vertex:
+    """One BuildKit vertex as the output shows it."""
+
+    number: int
+    name: str
+    stage: str | None = None
+    index: int | None = None
+    status: str = "running"  # running | cached | done | error
+    duration: float = 0.0
+    output: deque[str] = field(default_factory=lambda: deque(maxlen=TAIL))
+    error: str | None = None
+
+
+@dataclass
+class Event:
+    kind: str  # started | output | finished
+    vertex: Vertex
+    line: str = ""
+
+
+class OutputParser:
+    """Feed lines; get events. Keeps every vertex and the lines that are not vertices."""
+
+    def __init__(self) -> None:
+        self.vertices: dict[int, Vertex] = {}
+        self.other: deque[str] = deque(maxlen=TAIL)
+
+    def feed(self, line: str) -> list[Event]:
+        match = _LINE.match(line)
+        if match is None:
+            if line.strip() and not line.startswith(("-----", " > ")):
+                self.other.append(line)
+            return []
+        number, rest = int(match["num"]), match["rest"]
+        vertex = self.vertices.get(number)
+        if vertex is None:
+            vertex = Vertex(number=number, name=rest)
+            named = _NAME.match(rest)
+            if named:
+                vertex.stage = named["stage"]
+                vertex.index = int(named["index"])
+            self.vertices[number] = vertex
+            return [Event("started", vertex)]
+        if rest == "CACHED":
+            vertex.status = "cached"
+            return [Event("finished", vertex)]
+        done = _DONE.match(rest)
+        if done:
+            vertex.duration = float(done["secs"])
+            if vertex.status != "cached":
+                vertex.status = "done"
+            return [Event("finished", vertex)]
+        if rest.startswith("ERROR"):
+            vertex.status = "error"
+            vertex.error = rest.removeprefix("ERROR").lstrip(": ")
+            return [Event("finished", vertex)]
+        output = _OUTPUT.match(rest)
+        if output:
+            vertex.output.append(output["text"])
+            return [Event("output", vertex, output["text"])]
+        return []
+
+    def failed(self) -> Vertex | None:
+        """The first vertex that reported an error."""
+        return next((v for v in self.vertices.values() if v.status == "error"), None)

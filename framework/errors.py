@@ -1,0 +1,107 @@
+"""Every error the framework raises, in one hierarchy.
+
+::
+
+    FrameworkError                 base of everything below
+     ├── SpecError                 the image description is invalid (raised before any engine starts)
+     ├── EngineUnavailable         no engine answers, or it cannot run a BuildKit build
+     │    └── LegacyBuilderError   the Docker client would fall back to the legacy builder
+     └── BuildError                the engine ran the build and a step failed
+
+Each error carries data as attributes and renders a message that says what went wrong,
+where it was declared (``file:line`` of the pipeline when known), and how to fix it.
+No ``subprocess``, ``pydantic`` or ``dagger`` exception leaves the public API.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BuildError",
+    "EngineUnavailable",
+    "FrameworkError",
+    "LegacyBuilderError",
+    "SpecError",
+]
+
+
+class FrameworkError(Exception):
+    """Base class of every error the framework raises."""
+
+
+class SpecError(FrameworkError):
+    """An image description is invalid: raised when the object is built or compiled.
+
+    ``problem`` says what is wrong, ``where`` where it was declared (``file:line``, or
+    ``None`` when unknown), and ``fix`` what to do about it.
+    """
+
+    def __init__(self, problem: str, *, fix: str, where: str | None = None) -> None:
+        self.problem = problem
+        self.fix = fix
+        self.where = where
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        place = f"{self.where}: " if self.where else ""
+        return f"{place}{self.problem}\n  fix: {self.fix}"
+
+    def at(self, where: str | None) -> SpecError:
+        """Return this error with ``where`` filled in, unless it already names a place."""
+        if self.where is not None or where is None:
+            return self
+        return SpecError(self.problem, fix=self.fix, where=where)
+
+
+class EngineUnavailable(FrameworkError):
+    """No engine can run the build; ``fix`` says how to get one."""
+
+    def __init__(self, engine: str, problem: str, *, fix: str) -> None:
+        self.engine = engine
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"{engine} engine unavailable: {problem}\n  fix: {fix}")
+
+
+class LegacyBuilderError(EngineUnavailable):
+    """The Docker client found would build with the legacy (non-BuildKit) builder."""
+
+
+class BuildError(FrameworkError):
+    """A build ran and failed.
+
+    ``stage`` and ``step`` name the failing step, ``command`` is what it ran,
+    ``where`` the ``file:line`` it was declared at, ``output_tail`` the last lines
+    it printed (secret values redacted). No tag was created.
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        stage: str | None = None,
+        step: str | None = None,
+        command: str | None = None,
+        where: str | None = None,
+        output_tail: tuple[str, ...] = (),
+    ) -> None:
+        self.problem = problem
+        self.stage = stage
+        self.step = step
+        self.command = command
+        self.where = where
+        self.output_tail = output_tail
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        lines = [f"build failed: {self.problem}"]
+        if self.step is not None:
+            lines.append(f"  step: {self.step}" + (f" (stage {self.stage})" if self.stage else ""))
+        if self.where is not None:
+            lines.append(f"  declared at: {self.where}")
+        if self.command is not None:
+            lines.append(f"  command: {self.command}")
+        if self.output_tail:
+            lines.append("  output (last lines):")
+            lines.extend(f"    | {line}" for line in self.output_tail)
+        lines.append("  no tag was created")
+        return "\n".join(lines)

@@ -1,0 +1,6 @@
+"""The build plan: ``compile()`` turns an ``Image`` into a content-addressed DAG of stages."""
+
+from framework.plan.compile import compile
+from framework.plan.model import BuildPlan, PlanStep, Stage, StageCopy
+
+__all__ = ["BuildPlan", "PlanStep", "Stage", "StageCopy", "compile"]

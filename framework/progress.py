@@ -1,0 +1,154 @@
+"""Progress displays: what a person sees while a build runs.
+
+Engines report events to a :class:`Progress`; :func:`default_progress` picks a live
+display on a terminal and plain lines otherwise (CI logs).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TYPE_CHECKING, Protocol, TextIO
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from framework.engines.base import BuildResult, StepReport
+
+__all__ = ["LiveProgress", "PlainProgress", "Progress", "SilentProgress", "default_progress"]
+
+
+class Progress(Protocol):
+    """Receives build events; every method must return quickly."""
+
+    def begin(self, engine: str, target: str) -> None: ...
+    def step_started(self, key: str, description: str) -> None: ...
+    def step_output(self, key: str, line: str) -> None: ...
+    def step_finished(self, report: StepReport) -> None: ...
+    def end(self, result: BuildResult | None) -> None: ...
+
+
+class SilentProgress:
+    """Shows nothing."""
+
+    def begin(self, engine: str, target: str) -> None:
+        pass
+
+    def step_started(self, key: str, description: str) -> None:
+        pass
+
+    def step_output(self, key: str, line: str) -> None:
+        pass
+
+    def step_finished(self, report: StepReport) -> None:
+        pass
+
+    def end(self, result: BuildResult | None) -> None:
+        pass
+
+
+class PlainProgress:
+    """One line per event, for logs and terminals that are not interactive."""
+
+    def __init__(self, stream: TextIO | None = None, *, show_output: bool = True) -> None:
+        self._stream = stream or sys.stderr
+        self._show_output = show_output
+        self._names: dict[str, str] = {}
+
+    def _print(self, text: str) -> None:
+        print(text, file=self._stream, flush=True)
+
+    def begin(self, engine: str, target: str) -> None:
+        self._print(f"==> building {target} with the {engine} engine")
+
+    def step_started(self, key: str, description: str) -> None:
+        self._names[key] = description
+        self._print(f"[{key}] {description}")
+
+    def step_output(self, key: str, line: str) -> None:
+        if self._show_output:
+            self._print(f"[{key}]   | {line}")
+
+    def step_finished(self, report: StepReport) -> None:
+        if report.status == "config":
+            return
+        key = f"{report.stage} {report.index}"
+        self._print(f"[{key}] {report.status.upper()} {report.duration:.1f}s")
+
+    def end(self, result: BuildResult | None) -> None:
+        if result is None:
+            self._print("==> build failed")
+            return
+        ran = len(result.executed())
+        cached = len(result.cached())
+        tags = ", ".join(result.tags) or "(no tag)"
+        self._print(
+            f"==> built {result.image_id[:19]} in {result.duration:.1f}s: "
+            f"{ran} steps executed, {cached} cached; tagged {tags}"
+        )
+
+
+class LiveProgress:
+    """A live table of steps on a terminal, refreshed as the build runs."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self._console = console or Console(stderr=True)
+        self._rows: dict[str, list[str]] = {}
+        self._started: dict[str, float] = {}
+        self._last_line: dict[str, str] = {}
+        self._live = Live(self._table(), console=self._console, refresh_per_second=8,
+                          transient=False)
+        self._title = ""
+
+    def _table(self) -> Table:
+        table = Table(title=getattr(self, "_title", ""), expand=True, show_edge=False)
+        table.add_column("step", ratio=3, overflow="ellipsis", no_wrap=True)
+        table.add_column("status", width=10)
+        table.add_column("time", width=8, justify="right")
+        table.add_column("output", ratio=2, overflow="ellipsis", no_wrap=True)
+        now = time.monotonic()
+        for key, (description, status, duration) in self._rows.items():
+            if status == "running":
+                duration = f"{now - self._started[key]:.1f}s"
+            table.add_row(description, status, duration, self._last_line.get(key, ""))
+        return table
+
+    def _refresh(self) -> None:
+        self._live.update(self._table())
+
+    def begin(self, engine: str, target: str) -> None:
+        self._title = f"building {target} with the {engine} engine"
+        self._live.start()
+        self._refresh()
+
+    def step_started(self, key: str, description: str) -> None:
+        self._rows[key] = [description, "running", ""]
+        self._started[key] = time.monotonic()
+        self._refresh()
+
+    def step_output(self, key: str, line: str) -> None:
+        self._last_line[key] = line
+        self._refresh()
+
+    def step_finished(self, report: StepReport) -> None:
+        if report.status == "config":
+            return
+        key = f"{report.stage} {report.index}"
+        description = self._rows.get(key, [report.description])[0]
+        self._rows[key] = [description, report.status, f"{report.duration:.1f}s"]
+        self._last_line.pop(key, None)
+        self._refresh()
+
+    def end(self, result: BuildResult | None) -> None:
+        self._refresh()
+        self._live.stop()
+        PlainProgress(self._console.file, show_output=False).end(result)
+
+
+def default_progress() -> Progress:
+    """A live display when stderr is a terminal, plain lines otherwise."""
+    if sys.stderr.isatty():
+        return LiveProgress()
+    return PlainProgress()

@@ -1,0 +1,42 @@
+"""What users build: ``Image``, its steps, sources, mounts and secrets (frozen pydantic)."""
+
+from framework.spec._base import Origin
+from framework.spec.image import Image, StagePath
+from framework.spec.mounts import CacheMount, Secret, SecretUse
+from framework.spec.sources import Context, ContextPath, Inline
+from framework.spec.steps import (
+    Cmd,
+    Copy,
+    Entrypoint,
+    Env,
+    Expose,
+    Healthcheck,
+    Label,
+    Run,
+    Step,
+    User,
+    Workdir,
+)
+
+__all__ = [
+    "CacheMount",
+    "Cmd",
+    "Context",
+    "ContextPath",
+    "Copy",
+    "Entrypoint",
+    "Env",
+    "Expose",
+    "Healthcheck",
+    "Image",
+    "Inline",
+    "Label",
+    "Origin",
+    "Run",
+    "SecretUse",
+    "Secret",
+    "StagePath",
+    "Step",
+    "User",
+    "Workdir",
+]

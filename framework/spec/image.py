@@ -1,0 +1,345 @@
+"""``Image``: an immutable description of a container image, built by chaining.
+
+Every method returns a new ``Image``; the receiver is unchanged and can be the base
+of many others. Copying a path out of another image (``builder / "/out/app"``) makes
+that image a stage of this one: multistage builds come from plain references.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import model_validator
+
+from framework.errors import SpecError
+from framework.spec._base import (
+    Model,
+    Origin,
+    caller_origin,
+    check_path,
+    origin_field,
+    validated,
+    where,
+)
+from framework.spec.mounts import CacheMount, SecretUse
+from framework.spec.sources import Context, ContextPath, Inline
+from framework.spec.steps import (
+    Cmd,
+    Copy,
+    Entrypoint,
+    Env,
+    Expose,
+    Healthcheck,
+    Label,
+    Run,
+    Step,
+    User,
+    Workdir,
+)
+
+__all__ = ["Image", "StagePath"]
+
+_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]*")
+
+Command = str | Sequence[str]
+
+
+class Image(Model):
+    """A container image: a base and the steps applied to it.
+
+    Start with :meth:`from_` (an image reference, or another ``Image``) or
+    :meth:`scratch`; chain steps; pass the result to :func:`framework.build`.
+    """
+
+    base: str | Image | None
+    steps: tuple[Step, ...] = ()
+    name: str | None = None
+    origin: Origin | None = origin_field()
+
+    # -- construction -------------------------------------------------------------
+
+    @classmethod
+    def from_(cls, base: str | Image) -> Image:
+        """Start from an image reference (``"python:3.11-slim"``) or another ``Image``."""
+        origin = caller_origin()
+        if isinstance(base, str):
+            _check_reference(base, origin)
+        elif not isinstance(base, Image):
+            raise SpecError(
+                f"Image.from_ got {type(base).__name__}",
+                fix="pass an image reference string or an Image",
+                where=where(origin),
+            )
+        return validated(cls, origin, base=base, origin=origin)
+
+    @classmethod
+    def scratch(cls) -> Image:
+        """Start from an empty filesystem."""
+        origin = caller_origin()
+        return validated(cls, origin, base=None, origin=origin)
+
+    def _evolve(self, **changes: Any) -> Image:
+        """A new image with ``changes``, validated again (never ``model_copy``)."""
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        data.update(changes)
+        return validated(type(self), changes.get("origin", self.origin), **data)
+
+    def _with(self, step: Step) -> Image:
+        return self._evolve(steps=(*self.steps, step))
+
+    # -- steps ----------------------------------------------------------------------
+
+    def run(
+        self,
+        command: Command,
+        *,
+        env: Mapping[str, str] | None = None,
+        cache: str | CacheMount | Sequence[str | CacheMount] = (),
+        secrets: Sequence[SecretUse] = (),
+        network: bool = True,
+    ) -> Image:
+        """Run ``command``: a list is exec form (no shell), a string runs under ``/bin/sh -c``.
+
+        ``cache`` takes mount paths or :class:`CacheMount` values; ``secrets`` takes
+        ``Secret.env(...).as_env(...)`` / ``.as_file(...)`` uses.
+        """
+        origin = caller_origin()
+        caches = [cache] if isinstance(cache, str | CacheMount) else list(cache)
+        mounts = [
+            validated(CacheMount, origin, target=c) if isinstance(c, str) else c for c in caches
+        ]
+        argv, script = _command(command, "run", origin)
+        step = validated(
+            Run,
+            origin,
+            argv=argv,
+            script=script,
+            env=_pairs(env or {}, "env", origin),
+            cache=tuple(mounts),
+            secrets=tuple(secrets),
+            network=network,
+            origin=origin,
+        )
+        return self._with(step)
+
+    def copy(
+        self,
+        source: Context | ContextPath | Inline | StagePath,
+        dest: str,
+        *,
+        owner: str | None = None,
+        mode: int | None = None,
+    ) -> Image:
+        """Copy ``source`` to ``dest`` (see :class:`framework.spec.steps.Copy` for the rules).
+
+        ``source`` is a :class:`Context` (its whole tree), ``context / "path"``,
+        ``other_image / "/path"`` (makes ``other_image`` a stage), or :class:`Inline`.
+        """
+        origin = caller_origin()
+        if isinstance(source, Context):
+            source = ContextPath.inside(source, ".", origin)
+        if not isinstance(source, ContextPath | Inline | StagePath):
+            raise SpecError(
+                f"copy source is a {type(source).__name__}",
+                fix="copy from a Context, context / 'path', image / '/path' or Inline(...)",
+                where=where(origin),
+            )
+        step = validated(
+            Copy, origin, source=source, dest=dest, owner=owner, mode=mode, origin=origin
+        )
+        if isinstance(source, Inline) and step.into_directory:
+            raise SpecError(
+                f"inline content copied to the directory {dest!r} has no file name",
+                fix="give the file's path as the destination, e.g. '/etc/app/config.toml'",
+                where=where(origin),
+            )
+        return self._with(step)
+
+    def env(self, values: Mapping[str, str] | None = None, /, **more: str) -> Image:
+        """Set environment variables: ``.env(PORT="5000")`` or ``.env({"PORT": "5000"})``."""
+        origin = caller_origin()
+        pairs = _pairs({**(values or {}), **more}, "env", origin)
+        return self._with(validated(Env, origin, values=pairs, origin=origin))
+
+    def workdir(self, path: str) -> Image:
+        """Set the working directory (created if missing)."""
+        origin = caller_origin()
+        return self._with(validated(Workdir, origin, path=path, origin=origin))
+
+    def user(self, user: str) -> Image:
+        """Run later steps and the container as ``user`` (``"app"``, ``"1000:1000"``)."""
+        origin = caller_origin()
+        return self._with(validated(User, origin, user=user, origin=origin))
+
+    def label(self, values: Mapping[str, str] | None = None, /, **more: str) -> Image:
+        """Set labels: ``.label({"org.opencontainers.image.source": url})``."""
+        origin = caller_origin()
+        pairs = _pairs({**(values or {}), **more}, "label", origin)
+        return self._with(validated(Label, origin, values=pairs, origin=origin))
+
+    def expose(self, port: int, protocol: Literal["tcp", "udp"] = "tcp") -> Image:
+        """Declare a port the container listens on."""
+        origin = caller_origin()
+        return self._with(validated(Expose, origin, port=port, protocol=protocol, origin=origin))
+
+    def entrypoint(self, command: Command) -> Image:
+        """Set the entrypoint; a string becomes ``["/bin/sh", "-c", string]``."""
+        origin = caller_origin()
+        argv = _argv(command, "entrypoint", origin)
+        return self._with(validated(Entrypoint, origin, argv=argv, origin=origin))
+
+    def cmd(self, command: Command) -> Image:
+        """Set the default command; a string becomes ``["/bin/sh", "-c", string]``."""
+        origin = caller_origin()
+        argv = _argv(command, "cmd", origin)
+        return self._with(validated(Cmd, origin, argv=argv, origin=origin))
+
+    def healthcheck(
+        self,
+        command: Command | None,
+        *,
+        interval: float | timedelta = 30.0,
+        timeout: float | timedelta = 30.0,
+        start_period: float | timedelta = 0.0,
+        retries: int = 3,
+    ) -> Image:
+        """Set the health check (durations in seconds); ``None`` disables the base's check."""
+        origin = caller_origin()
+        argv = None if command is None else _argv(command, "healthcheck", origin)
+        step = validated(
+            Healthcheck,
+            origin,
+            argv=argv,
+            interval=_seconds(interval),
+            timeout=_seconds(timeout),
+            start_period=_seconds(start_period),
+            retries=retries,
+            origin=origin,
+        )
+        return self._with(step)
+
+    # -- composition ----------------------------------------------------------------
+
+    def named(self, name: str) -> Image:
+        """Give the image a name for people (progress, errors, Dockerfile stage names)."""
+        origin = caller_origin()
+        return self._evolve(name=name, origin=self.origin or origin)
+
+    def apply(self, fragment: Callable[[Image], Image]) -> Image:
+        """Apply a reusable fragment, a function ``Image -> Image``."""
+        result = fragment(self)
+        if not isinstance(result, Image):
+            raise SpecError(
+                f"fragment {getattr(fragment, '__name__', fragment)!r} returned "
+                f"{type(result).__name__}, not an Image",
+                fix="return the Image the fragment built",
+                where=where(caller_origin()),
+            )
+        return result
+
+    def __truediv__(self, path: str) -> StagePath:
+        """``image / "/out/app"``: a path inside this image, to copy into another."""
+        origin = caller_origin()
+        return validated(StagePath, origin, image=self, path=path, origin=origin)
+
+    # -- derived facts --------------------------------------------------------------
+
+    def final_workdir(self) -> str | None:
+        """The workdir after all steps, as far as the description sets it."""
+        current = self.base.final_workdir() if isinstance(self.base, Image) else None
+        for step in self.steps:
+            if isinstance(step, Workdir):
+                current = posixpath.normpath(posixpath.join(current or "/", step.path))
+        return current
+
+    @model_validator(mode="after")
+    def _check_relative_paths(self) -> Image:
+        if self.name is not None and not self.name.strip():
+            raise SpecError("image name is empty", fix="give a non-empty name, or none")
+        current = self.base.final_workdir() if isinstance(self.base, Image) else None
+        for step in self.steps:
+            path = step.path if isinstance(step, Workdir) else None
+            path = step.dest if isinstance(step, Copy) else path
+            if path is not None and not path.startswith("/") and current is None:
+                kind = "workdir" if isinstance(step, Workdir) else "copy destination"
+                raise SpecError(
+                    f"relative {kind} {path!r} but no workdir is set before it",
+                    fix="use an absolute path, or call .workdir('/abs/path') first",
+                    where=where(step.origin),
+                )
+            if isinstance(step, Workdir):
+                current = posixpath.normpath(posixpath.join(current or "/", step.path))
+        return self
+
+
+class StagePath(Model):
+    """A path inside another image; copying it makes that image a stage."""
+
+    kind: Literal["stage"] = "stage"
+    image: Image
+    path: str
+    origin: Origin | None = origin_field()
+
+    @model_validator(mode="after")
+    def _check(self) -> StagePath:
+        check_path(self.path, "stage path", absolute=True)
+        if any(c in self.path for c in "*?["):
+            raise SpecError(
+                f"stage path {self.path!r} contains a wildcard",
+                fix="copy the directory that holds the files (wildcards are not expanded)",
+            )
+        return self
+
+    def describe(self) -> str:
+        return f"{self.image.name or 'stage'}:{self.path}"
+
+
+Copy.model_rebuild(_types_namespace={"StagePath": StagePath})
+Image.model_rebuild()
+
+
+def _check_reference(ref: str, origin: Origin | None) -> None:
+    if not _REFERENCE.fullmatch(ref):
+        raise SpecError(
+            f"image reference {ref!r} is not valid",
+            fix="give a reference like 'python:3.11-slim' or 'registry/name@sha256:...'",
+            where=where(origin),
+        )
+
+
+def _command(
+    command: Command, what: str, origin: Origin | None
+) -> tuple[tuple[str, ...] | None, str | None]:
+    if isinstance(command, str):
+        return None, command
+    if isinstance(command, Sequence) and all(isinstance(a, str) for a in command):
+        return tuple(command), None
+    raise SpecError(
+        f"{what} command must be a string or a list of strings, got {command!r}",
+        fix="pass 'shell command' or ['program', 'arg', ...]",
+        where=where(origin),
+    )
+
+
+def _argv(command: Command, what: str, origin: Origin | None) -> tuple[str, ...]:
+    argv, script = _command(command, what, origin)
+    return argv if argv is not None else ("/bin/sh", "-c", script or "")
+
+
+def _pairs(values: Mapping[str, str], what: str, origin: Origin | None) -> tuple[tuple[str, str], ...]:
+    for key, value in values.items():
+        if not isinstance(value, str):
+            raise SpecError(
+                f"{what} value for {key!r} is {type(value).__name__}, not a string",
+                fix=f"convert it: {key}=str(value)",
+                where=where(origin),
+            )
+    return tuple(values.items())
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -1,0 +1,130 @@
+"""Where copied files come from: a local context directory, or inline content.
+
+A path inside another image is a third kind of source; it lives with ``Image``
+(``image / "/path"``) because it refers to one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from framework.errors import SpecError
+from framework.spec._base import Model, Origin, caller_origin, check_text, origin_field, where
+
+__all__ = ["Context", "ContextPath", "Inline"]
+
+
+class Context(Model):
+    """A directory on the machine that runs the build, from which steps copy files.
+
+    ``Context("examples/flask_app")``: a relative path resolves against the directory
+    of the file that declares the context (like a Dockerfile next to its sources), or
+    the working directory in an interactive session. ``include`` and ``exclude`` use
+    ``.dockerignore`` syntax (``*``, ``?``, ``**``, ``!`` for exceptions); a file is
+    sent when it matches ``include`` (default: everything) and not ``exclude``.
+    ``ctx / "requirements.txt"`` names a path inside the context.
+    """
+
+    path: Path
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    origin: Origin | None = origin_field()
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        origin: Origin | None = None,
+    ) -> None:
+        origin = origin or caller_origin()
+        base = Path(origin.file).resolve().parent if origin else Path.cwd()
+        resolved = (base / Path(path).expanduser()).resolve()
+        if not resolved.is_dir():
+            raise SpecError(
+                f"context directory {str(path)!r} does not exist (looked at {resolved})",
+                fix="create the directory, or give a path relative to the declaring file",
+                where=where(origin),
+            )
+        for pattern in (*include, *exclude):
+            check_text(pattern, "context pattern")
+        super().__init__(
+            path=resolved, include=tuple(include), exclude=tuple(exclude), origin=origin
+        )
+
+    def __truediv__(self, relative: str) -> ContextPath:
+        return ContextPath.inside(self, relative, caller_origin())
+
+
+class ContextPath(Model):
+    """A file or directory inside a :class:`Context`, relative to its root."""
+
+    kind: Literal["context"] = "context"
+    context: Context
+    path: str = Field(description="posix path relative to the context root; '.' is the root")
+    is_dir: bool
+    origin: Origin | None = origin_field()
+
+    @classmethod
+    def inside(cls, context: Context, relative: str, origin: Origin | None) -> ContextPath:
+        """Validate ``relative`` against ``context``: it must stay inside and exist."""
+        check_text(relative, "context path")
+        if relative.startswith("/") or Path(relative).is_absolute():
+            raise SpecError(
+                f"copy source {relative!r} is an absolute path",
+                fix=f"give a path relative to the context {context.path}",
+                where=where(origin),
+            )
+        normal = posixpath.normpath(relative.replace("\\", "/"))
+        if normal == ".." or normal.startswith("../"):
+            raise SpecError(
+                f"copy source {relative!r} is outside the context {context.path}",
+                fix="move the file into the context, or declare a Context that contains it",
+                where=where(origin),
+            )
+        full = context.path / normal
+        if not full.exists() and not full.is_symlink():
+            raise SpecError(
+                f"copy source {relative!r} does not exist in the context {context.path}",
+                fix="check the file name, or create the file",
+                where=where(origin),
+            )
+        real = full.resolve()
+        if real != context.path and context.path not in real.parents:
+            raise SpecError(
+                f"copy source {relative!r} is a symlink to {real}, outside the context",
+                fix="copy the target into the context instead of linking to it",
+                where=where(origin),
+            )
+        return cls(context=context, path=normal, is_dir=real.is_dir(), origin=origin)
+
+    @property
+    def local_path(self) -> Path:
+        return self.context.path / self.path
+
+    def describe(self) -> str:
+        return f"{self.context.path.name}/{self.path}" if self.path != "." else self.context.path.name
+
+
+class Inline(Model):
+    """File content given in the pipeline: ``Inline("hello\\n")`` or bytes."""
+
+    kind: Literal["inline"] = "inline"
+    content: bytes
+
+    def __init__(self, content: str | bytes) -> None:
+        super().__init__(content=content.encode() if isinstance(content, str) else content)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+    def describe(self) -> str:
+        return f"inline ({len(self.content)} bytes)"

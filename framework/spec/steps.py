@@ -1,0 +1,272 @@
+"""The steps of an image, one model per kind. Each docstring states the step's meaning,
+which every engine honours.
+
+Steps are built by :class:`framework.Image` methods; users rarely name these classes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from framework.errors import SpecError
+from framework.spec._base import (
+    Model,
+    Origin,
+    check_env_name,
+    check_path,
+    check_text,
+    check_user,
+    origin_field,
+)
+from framework.spec.mounts import CacheMount, SecretUse
+from framework.spec.sources import ContextPath, Inline
+
+if TYPE_CHECKING:
+    # StagePath refers to Image; framework.spec.image completes Copy with model_rebuild().
+    from framework.spec.image import StagePath
+
+__all__ = [
+    "Cmd",
+    "Copy",
+    "Entrypoint",
+    "Env",
+    "Expose",
+    "Healthcheck",
+    "Label",
+    "Run",
+    "Step",
+    "User",
+    "Workdir",
+]
+
+
+class _Step(Model):
+    origin: Origin | None = origin_field()
+
+
+class Run(_Step):
+    """Run a command in the image; what it writes becomes a layer.
+
+    ``argv`` is exec form: run directly, no shell, no expansion. ``script`` runs as
+    ``/bin/sh -c script``. ``env`` adds variables for this step only (values literal;
+    needs ``/bin/sh`` in the image). ``cache`` mounts persist between builds and never
+    enter the image. ``secrets`` are mounted for this step only. ``network=False``
+    runs without network access.
+    """
+
+    kind: Literal["run"] = "run"
+    argv: tuple[str, ...] | None = None
+    script: str | None = None
+    env: tuple[tuple[str, str], ...] = ()
+    cache: tuple[CacheMount, ...] = ()
+    secrets: tuple[SecretUse, ...] = ()
+    network: bool = True
+
+    @model_validator(mode="after")
+    def _check(self) -> Run:
+        if (self.argv is None) == (self.script is None):
+            raise SpecError("a run step needs a command", fix="pass a list (exec form) or a string")
+        if self.argv is not None:
+            if not self.argv:
+                raise SpecError("run got an empty argv list", fix="give at least the program")
+            for arg in self.argv:
+                check_text(arg, "run argument")
+        if self.script is not None:
+            if not self.script.strip():
+                raise SpecError("run got an empty command", fix="give the shell command to run")
+            check_text(self.script, "run command")
+        for name, value in self.env:
+            check_env_name(name)
+            check_text(value, f"value of {name}")
+        targets = [m.target for m in self.cache] + [s.mount_path for s in self.secrets]
+        duplicated = sorted({t for t in targets if targets.count(t) > 1})
+        if duplicated:
+            raise SpecError(
+                f"two mounts of this run step share the path {duplicated[0]!r}",
+                fix="give each cache mount and secret file its own path",
+            )
+        return self
+
+    def command(self) -> str:
+        """The command as a person reads it."""
+        if self.argv is not None:
+            return " ".join(self.argv)
+        assert self.script is not None
+        return self.script
+
+
+class Copy(_Step):
+    """Copy files into the image.
+
+    A directory source copies its *contents* into ``dest`` (created if missing). A file
+    source is written at ``dest``, or inside it when ``dest`` ends with ``/`` or is
+    ``.``. A relative ``dest`` resolves against the current workdir. ``owner`` (``user``
+    or ``user:group``) defaults to root; ``mode`` (e.g. ``0o644``) defaults to the
+    source's mode (``0o644`` for inline content), and applies to every copied file and
+    directory when given.
+    """
+
+    kind: Literal["copy"] = "copy"
+    source: Annotated[ContextPath | Inline | StagePath, Field(discriminator="kind")]
+    dest: str
+    owner: str | None = None
+    mode: int | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Copy:
+        check_path(self.dest, "copy destination")
+        if self.owner is not None:
+            check_user(self.owner, "copy owner")
+        if self.mode is not None and not 0 <= self.mode <= 0o7777:
+            raise SpecError(
+                f"copy mode {self.mode:#o} is out of range",
+                fix="give permission bits between 0o000 and 0o7777, e.g. 0o644",
+            )
+        return self
+
+    @property
+    def into_directory(self) -> bool:
+        """Whether ``dest`` names a directory that a file source is copied into."""
+        return self.dest.endswith("/") or self.dest in {".", ".."} or self.dest.endswith("/.")
+
+
+class Env(_Step):
+    """Set environment variables in the image config; values are literal (no ``$`` expansion)."""
+
+    kind: Literal["env"] = "env"
+    values: tuple[tuple[str, str], ...]
+
+    @model_validator(mode="after")
+    def _check(self) -> Env:
+        if not self.values:
+            raise SpecError("env got no variables", fix="pass NAME=value pairs")
+        for name, value in self.values:
+            check_env_name(name)
+            check_text(value, f"value of {name}")
+        return self
+
+
+class Workdir(_Step):
+    """Set the working directory of later steps and of the container; created if missing.
+
+    A relative path resolves against the current workdir, which must have been set
+    earlier in the description (the base image's workdir is not known before a build).
+    """
+
+    kind: Literal["workdir"] = "workdir"
+    path: str
+
+    @model_validator(mode="after")
+    def _check(self) -> Workdir:
+        check_path(self.path, "workdir")
+        return self
+
+
+class User(_Step):
+    """Run later steps and the container as ``user`` or ``user:group`` (name or id)."""
+
+    kind: Literal["user"] = "user"
+    user: str
+
+    @model_validator(mode="after")
+    def _check(self) -> User:
+        check_user(self.user, "user")
+        return self
+
+
+class Label(_Step):
+    """Set labels in the image config; keys and values are literal."""
+
+    kind: Literal["label"] = "label"
+    values: tuple[tuple[str, str], ...]
+
+    @model_validator(mode="after")
+    def _check(self) -> Label:
+        if not self.values:
+            raise SpecError("label got no labels", fix="pass key=value pairs")
+        for key, value in self.values:
+            if not key:
+                raise SpecError("a label key is empty", fix="give every label a key")
+            check_text(key, "label key")
+            check_text(value, f"value of label {key!r}")
+        return self
+
+
+class Expose(_Step):
+    """Record that the container listens on ``port``/``protocol`` (metadata only)."""
+
+    kind: Literal["expose"] = "expose"
+    port: int
+    protocol: Literal["tcp", "udp"] = "tcp"
+
+    @model_validator(mode="after")
+    def _check(self) -> Expose:
+        if not 1 <= self.port <= 65535:
+            raise SpecError(
+                f"port {self.port} is out of range", fix="use a port between 1 and 65535"
+            )
+        return self
+
+
+def _check_argv(argv: tuple[str, ...], what: str) -> None:
+    if not argv:
+        raise SpecError(f"{what} got an empty list", fix="give at least the program")
+    for arg in argv:
+        check_text(arg, f"{what} argument")
+
+
+class Entrypoint(_Step):
+    """Set the program the container runs (exec form; a string becomes ``/bin/sh -c``)."""
+
+    kind: Literal["entrypoint"] = "entrypoint"
+    argv: tuple[str, ...]
+
+    @model_validator(mode="after")
+    def _check(self) -> Entrypoint:
+        _check_argv(self.argv, "entrypoint")
+        return self
+
+
+class Cmd(_Step):
+    """Set the container's default command, or the entrypoint's default arguments."""
+
+    kind: Literal["cmd"] = "cmd"
+    argv: tuple[str, ...]
+
+    @model_validator(mode="after")
+    def _check(self) -> Cmd:
+        _check_argv(self.argv, "cmd")
+        return self
+
+
+class Healthcheck(_Step):
+    """Set how the container's health is checked; ``argv=None`` disables the base's check."""
+
+    kind: Literal["healthcheck"] = "healthcheck"
+    argv: tuple[str, ...] | None
+    interval: float = 30.0
+    timeout: float = 30.0
+    start_period: float = 0.0
+    retries: int = 3
+
+    @model_validator(mode="after")
+    def _check(self) -> Healthcheck:
+        if self.argv is not None:
+            _check_argv(self.argv, "healthcheck")
+        for name in ("interval", "timeout", "start_period"):
+            value = getattr(self, name)
+            if value < 0 or (name != "start_period" and value < 0.001):
+                raise SpecError(
+                    f"healthcheck {name} {value}s is too small", fix=f"give {name} in seconds, > 0"
+                )
+        if self.retries < 1:
+            raise SpecError("healthcheck retries must be at least 1", fix="give retries >= 1")
+        return self
+
+
+Step = Annotated[
+    Run | Copy | Env | Workdir | User | Label | Expose | Entrypoint | Cmd | Healthcheck,
+    Field(discriminator="kind"),
+]

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Make sure a BuildKit-capable Docker engine answers and the base images the
+# example pipelines use exist locally.
+#
+# Idempotent: a second call only checks. Needs root on a machine without a
+# running daemon (it installs Debian's docker.io and starts dockerd).
+# Where public registries cannot be reached, base images are made from Debian
+# packages with debootstrap and labelled org.framework.seeded=true.
+set -euo pipefail
+
+log() { printf '[engine-up] %s\n' "$*" >&2; }
+
+DOCKER=/usr/bin/docker            # docker.io's 20.10 client: native BuildKit
+SEED_LABEL=org.framework.seeded=true
+MIRROR="${FRAMEWORK_DEBIAN_MIRROR:-}"
+CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+
+need_root() {
+  if [ "$(id -u)" != 0 ]; then
+    log "error: $1 needs root; run this script as root or $2"
+    exit 1
+  fi
+}
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  need_root "installing ${missing[*]}" "install them yourself"
+  log "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+daemon_answers() { "$DOCKER" info >/dev/null 2>&1; }
+
+start_daemon() {
+  if daemon_answers; then
+    log "docker daemon answers"
+    return 0
+  fi
+  need_root "starting dockerd" "start a Docker daemon yourself"
+  log "starting dockerd (log: /var/log/framework-dockerd.log)"
+  # setsid: the daemon must outlive this script and the session that ran it.
+  setsid dockerd >/var/log/framework-dockerd.log 2>&1 < /dev/null &
+  for _ in $(seq 1 60); do
+    daemon_answers && { log "docker daemon answers"; return 0; }
+    sleep 1
+  done
+  log "error: dockerd did not answer within 60 s; see /var/log/framework-dockerd.log"
+  tail -20 /var/log/framework-dockerd.log >&2 || true
+  exit 1
+}
+
+have_image() { "$DOCKER" image inspect "$1" >/dev/null 2>&1; }
+
+try_pull() {
+  # A public pull fails fast here; where it works, the real image is better.
+  timeout 60 "$DOCKER" pull -q "$1" >/dev/null 2>&1
+}
+
+debian_mirror() {
+  # The Debian archive the host's apt uses (not third-party or security repos).
+  if [ -n "$MIRROR" ]; then echo "$MIRROR"; return; fi
+  local m
+  m=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -oE '^URIs: *[^ ]+' | awk '{print $2}' \
+      | grep -E '/debian/?$' | head -1 || true)
+  [ -z "$m" ] && m=$(grep -hoE '^deb +[^ ]+' /etc/apt/sources.list 2>/dev/null | awk '{print $2}' \
+      | grep -E '/debian/?$' | head -1 || true)
+  echo "${m:-http://deb.debian.org/debian}"
+}
+
+seed_debian() {
+  local name=$1
+  apt_install debootstrap
+  local dir
+  dir=$(mktemp -d /var/tmp/framework-rootfs.XXXXXX)
+  local mirror
+  mirror=$(debian_mirror)
+  log "debootstrap bookworm from $mirror (about a minute)"
+  debootstrap --variant=minbase bookworm "$dir" "$mirror" >/var/log/framework-debootstrap.log 2>&1 || {
+    log "error: debootstrap failed; see /var/log/framework-debootstrap.log"; tail -20 /var/log/framework-debootstrap.log >&2; exit 1; }
+  # Containers reach the network through the same TLS inspection as the host.
+  # The copy under /usr/local/share/ca-certificates survives a later
+  # update-ca-certificates (run when an image installs ca-certificates).
+  if [ -f "$CA_BUNDLE" ]; then
+    mkdir -p "$dir/etc/ssl/certs" "$dir/usr/local/share/ca-certificates"
+    cp "$CA_BUNDLE" "$dir/etc/ssl/certs/ca-certificates.crt"
+    cp "$CA_BUNDLE" "$dir/usr/local/share/ca-certificates/host-bundle.crt"
+  fi
+  rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*
+  tar -C "$dir" -c . | "$DOCKER" import \
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c 'ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt' \
+    -c 'CMD ["bash"]' \
+    -c "LABEL $SEED_LABEL" \
+    - "$name" >/dev/null
+  rm -rf "$dir"
+  log "made $name"
+}
+
+# seed_on_debian NAME PACKAGES EXTRA_DOCKERFILE_LINES
+seed_on_debian() {
+  local name=$1 packages=$2 extra=$3
+  local ctx
+  ctx=$(mktemp -d)
+  cat >"$ctx/Dockerfile" <<DOCKERFILE
+FROM debian:bookworm-slim
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $packages \
+ && rm -rf /var/lib/apt/lists/*
+$extra
+LABEL $SEED_LABEL
+DOCKERFILE
+  log "building $name from debian:bookworm-slim + $packages"
+  DOCKER_BUILDKIT=1 "$DOCKER" build -q -t "$name" "$ctx" >/dev/null
+  rm -rf "$ctx"
+  log "made $name"
+}
+
+ensure_image() {
+  local name=$1; shift
+  if have_image "$name"; then log "image $name present"; return 0; fi
+  if try_pull "$name"; then log "pulled $name"; return 0; fi
+  "$@"
+}
+
+main() {
+  command -v dockerd >/dev/null 2>&1 && [ -x "$DOCKER" ] || apt_install docker.io
+  start_daemon
+  ensure_image debian:bookworm-slim seed_debian debian:bookworm-slim
+  ensure_image python:3.11-slim seed_on_debian python:3.11-slim \
+    "python3 python3-pip python3-venv python-is-python3 ca-certificates" \
+    $'RUN rm -f /usr/lib/python3*/EXTERNALLY-MANAGED\nENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1'
+  ensure_image golang:1.19 seed_on_debian golang:1.19 \
+    "golang-go ca-certificates" \
+    $'ENV GOPATH=/go PATH=/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nWORKDIR /go'
+  log "ready: $("$DOCKER" version --format 'client {{.Client.Version}}, daemon {{.Server.Version}}')"
+}
+
+main "$@"
