@@ -3,7 +3,7 @@
 ::
 
     FrameworkError                 base of everything below
-     ├── SpecError                 the image description is invalid (raised before any engine starts)
+     ├── SpecError                 the image description is invalid (before any engine starts)
      ├── EngineUnavailable         no engine answers, or it cannot run a BuildKit build
      │    └── LegacyBuilderError   the Docker client would fall back to the legacy builder
      └── BuildError                the engine ran the build and a step failed

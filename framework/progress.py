@@ -98,8 +98,9 @@ class LiveProgress:
         self._rows: dict[str, list[str]] = {}
         self._started: dict[str, float] = {}
         self._last_line: dict[str, str] = {}
-        self._live = Live(self._table(), console=self._console, refresh_per_second=8,
-                          transient=False)
+        self._live = Live(
+            self._table(), console=self._console, refresh_per_second=8, transient=False
+        )
         self._title = ""
 
     def _table(self) -> Table:
@@ -109,10 +110,9 @@ class LiveProgress:
         table.add_column("time", width=8, justify="right")
         table.add_column("output", ratio=2, overflow="ellipsis", no_wrap=True)
         now = time.monotonic()
-        for key, (description, status, duration) in self._rows.items():
-            if status == "running":
-                duration = f"{now - self._started[key]:.1f}s"
-            table.add_row(description, status, duration, self._last_line.get(key, ""))
+        for key, (description, status, took) in self._rows.items():
+            shown = f"{now - self._started[key]:.1f}s" if status == "running" else took
+            table.add_row(description, status, shown, self._last_line.get(key, ""))
         return table
 
     def _refresh(self) -> None:
@@ -144,7 +144,7 @@ class LiveProgress:
     def end(self, result: BuildResult | None) -> None:
         self._refresh()
         self._live.stop()
-        PlainProgress(self._console.file, show_output=False).end(result)
+        PlainProgress(show_output=False).end(result)
 
 
 def default_progress() -> Progress:

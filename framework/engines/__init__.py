@@ -21,6 +21,4 @@ def select_engine(engine: str | Engine) -> Engine:
         return engine
     if engine in ENGINES:
         return DockerEngine()
-    raise SpecError(
-        f"unknown engine {engine!r}", fix=f"choose one of {', '.join(ENGINES)}"
-    )
+    raise SpecError(f"unknown engine {engine!r}", fix=f"choose one of {', '.join(ENGINES)}")

@@ -24,7 +24,7 @@ __all__ = ["compile"]
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 
 
-def compile(image: Image) -> BuildPlan:  # noqa: A001  (the verb users expect)
+def compile(image: Image) -> BuildPlan:
     """Compile ``image`` into a plan of stages, dependencies first, target last."""
     collector = _Collector()
     collector.visit(image)
@@ -108,8 +108,7 @@ def _stage_name(user_name: str, stage: Stage) -> str:
     if not _NAME.fullmatch(name) or name.startswith("stage-") or name == "scratch":
         raise SpecError(
             f"image name {user_name!r} cannot name a stage",
-            fix="use lowercase letters, digits, '.', '_' and '-' "
-            "(not 'scratch' or 'stage-...')",
+            fix="use lowercase letters, digits, '.', '_' and '-' (not 'scratch' or 'stage-...')",
             where=where(stage.origin),
         )
     return name

@@ -193,8 +193,7 @@ def _render_run(step: Run) -> str:
         for m in step.cache
     ]
     mounts += [
-        f"--mount=type=secret,id={use.secret.id},target={use.mount_path}"
-        for use in step.secrets
+        f"--mount=type=secret,id={use.secret.id},target={use.mount_path}" for use in step.secrets
     ]
     if not step.network:
         mounts.append("--network=none")

@@ -54,7 +54,7 @@ def _display_path(filename: str) -> str:
 
 def origin_field() -> Origin | None:
     """A model field holding the declaring origin: not serialized, not part of a digest."""
-    return Field(default=None, exclude=True, repr=False)  # type: ignore[no-any-return]
+    return Field(default=None, exclude=True, repr=False)
 
 
 def where(origin: Origin | None) -> str | None:
@@ -127,7 +127,7 @@ def check_mount_target(path: str, what: str) -> str:
     check_path(path, what, absolute=True)
     if any(c in path for c in ',"$\\'):
         raise SpecError(
-            f"{what} {path!r} contains one of , \" $ \\, which mount options cannot carry",
+            f'{what} {path!r} contains one of , " $ \\, which mount options cannot carry',
             fix="choose a mount path without those characters",
         )
     return path

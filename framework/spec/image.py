@@ -126,7 +126,7 @@ class Image(Model):
         )
         return self._with(step)
 
-    def copy(
+    def copy(  # type: ignore[override]  # Dockerfile's verb; BaseModel.copy is deprecated
         self,
         source: Context | ContextPath | Inline | StagePath,
         dest: str,
@@ -330,7 +330,9 @@ def _argv(command: Command, what: str, origin: Origin | None) -> tuple[str, ...]
     return argv if argv is not None else ("/bin/sh", "-c", script or "")
 
 
-def _pairs(values: Mapping[str, str], what: str, origin: Origin | None) -> tuple[tuple[str, str], ...]:
+def _pairs(
+    values: Mapping[str, str], what: str, origin: Origin | None
+) -> tuple[tuple[str, str], ...]:
     for key, value in values.items():
         if not isinstance(value, str):
             raise SpecError(

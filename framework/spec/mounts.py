@@ -76,8 +76,11 @@ class Secret(Model):
     def file(cls, path: str | Path, *, id: str | None = None) -> Secret:
         """A secret whose value is the content of the file at ``path`` at build time."""
         full = Path(path).expanduser().resolve()
-        return cls(id=id or re.sub(r"[^A-Za-z0-9_.-]", "_", full.name).lstrip("._-") or "secret",
-                   source="file", name=str(full))
+        return cls(
+            id=id or re.sub(r"[^A-Za-z0-9_.-]", "_", full.name).lstrip("._-") or "secret",
+            source="file",
+            name=str(full),
+        )
 
     def as_env(self, variable: str) -> SecretUse:
         """Expose the secret to a run step as the environment variable ``variable``."""

@@ -92,9 +92,8 @@ class PathFilter:
 
     def may_hold_selected(self, directory: str) -> bool:
         """Whether walking into ``directory`` can find selected files."""
-        if self.excluded(directory) and not any(neg for neg, _ in self._exclude):
-            return False
-        return True
+        has_exceptions = any(negated for negated, _ in self._exclude)
+        return has_exceptions or not self.excluded(directory)
 
 
 def _matches_or_parent(regex: re.Pattern[str], path: str) -> bool:

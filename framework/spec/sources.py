@@ -55,9 +55,13 @@ class Context(Model):
             )
         for pattern in (*include, *exclude):
             check_text(pattern, "context pattern")
-        super().__init__(
-            path=resolved, include=tuple(include), exclude=tuple(exclude), origin=origin
-        )
+        fields: dict[str, object] = {
+            "path": resolved,
+            "include": tuple(include),
+            "exclude": tuple(exclude),
+            "origin": origin,
+        }
+        super().__init__(**fields)
 
     def __truediv__(self, relative: str) -> ContextPath:
         return ContextPath.inside(self, relative, caller_origin())
@@ -110,7 +114,8 @@ class ContextPath(Model):
         return self.context.path / self.path
 
     def describe(self) -> str:
-        return f"{self.context.path.name}/{self.path}" if self.path != "." else self.context.path.name
+        name = self.context.path.name
+        return name if self.path == "." else f"{name}/{self.path}"
 
 
 class Inline(Model):
@@ -120,7 +125,8 @@ class Inline(Model):
     content: bytes
 
     def __init__(self, content: str | bytes) -> None:
-        super().__init__(content=content.encode() if isinstance(content, str) else content)
+        data = content.encode() if isinstance(content, str) else content
+        super().__init__(**{"content": data})
 
     @property
     def sha256(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -89,10 +90,10 @@ class DockerEngine:
             env[name] = value
         secret_dir = work / "secrets"
         secret_dir.mkdir(mode=0o700)
-        for secret_id, value in request.secrets.items():
+        for secret_id, secret in request.secrets.items():
             path = secret_dir / secret_id
             path.touch(mode=0o600)
-            path.write_bytes(value)
+            path.write_bytes(secret)
             argv += ["--secret", f"id={secret_id},src={path}"]
         argv.append(str(work / "context"))
         return argv, env
@@ -107,8 +108,8 @@ class DockerEngine:
     ) -> OutputParser:
         parser = OutputParser()
         plan = request.plan
-        async with await anyio.open_process(argv, env=env, stdout=None) as process:
-            await _pump(process, parser, request, plan, rendered, redact)
+        async with await anyio.open_process(argv, env=env, stdout=subprocess.DEVNULL) as process:
+            await _pump(process, parser, request, rendered, redact)
             code = await process.wait()
         if code != 0:
             raise _failure(plan, rendered, parser, redact)
@@ -119,10 +120,10 @@ async def _pump(
     process: Process,
     parser: OutputParser,
     request: BuildRequest,
-    plan: BuildPlan,
     rendered: RenderedBuild,
     redact: Redactor,
 ) -> None:
+    plan = request.plan
     assert process.stderr is not None
     stream = BufferedByteReceiveStream(process.stderr)
     progress = request.progress
@@ -164,8 +165,11 @@ def _locate(plan: BuildPlan, rendered: RenderedBuild, vertex: Vertex) -> tuple[s
 
 
 def _step_of(plan: BuildPlan, rendered: RenderedBuild, vertex: Vertex) -> tuple[Stage, int] | None:
+    if vertex.index is None:
+        return None
+    stage_name = vertex.stage or (plan.target.name if len(plan.stages) == 1 else None)
     for known in rendered.vertices:
-        if known.stage == vertex.stage and known.index == vertex.index and known.step is not None:
+        if known.stage == stage_name and known.index == vertex.index and known.step is not None:
             return next(s for s in plan.stages if s.name == known.stage), known.step
     return None
 
@@ -183,11 +187,14 @@ def describe_step(plan: BuildPlan, step: PlanStep) -> str:
     return f"{step.kind.upper()} " + step.model_dump_json(exclude={"kind"})
 
 
-def _reports(plan: BuildPlan, rendered: RenderedBuild, parser: OutputParser) -> tuple[StepReport, ...]:
+def _reports(
+    plan: BuildPlan, rendered: RenderedBuild, parser: OutputParser
+) -> tuple[StepReport, ...]:
     seen: dict[tuple[str, int], Vertex] = {}
     for vertex in parser.vertices.values():
-        if vertex.stage is not None and vertex.index is not None:
-            seen[(vertex.stage, vertex.index)] = vertex
+        found = _step_of(plan, rendered, vertex)
+        if found is not None and vertex.index is not None:
+            seen[(found[0].name, vertex.index)] = vertex
     reports: list[StepReport] = []
     vertex_of = {(v.stage, v.step): v.index for v in rendered.vertices if v.step is not None}
     for stage in plan.stages:
@@ -196,18 +203,25 @@ def _reports(plan: BuildPlan, rendered: RenderedBuild, parser: OutputParser) -> 
             where = None if step.origin is None else str(step.origin)
             index = vertex_of.get((stage.name, number))
             if index is None:
-                reports.append(StepReport(stage=stage.name, index=number + 1,
-                                          description=description, status="config", where=where))
+                reports.append(
+                    StepReport(
+                        stage=stage.name,
+                        index=number + 1,
+                        description=description,
+                        status="config",
+                        where=where,
+                    )
+                )
                 continue
-            vertex = seen.get((stage.name, index))
-            status = "cached" if vertex is None or vertex.status == "cached" else "executed"
+            ran = seen.get((stage.name, index))
+            status = "cached" if ran is None or ran.status == "cached" else "executed"
             reports.append(
                 StepReport(
                     stage=stage.name,
                     index=number + 1,
                     description=description,
                     status=status,
-                    duration=0.0 if vertex is None else vertex.duration,
+                    duration=0.0 if ran is None else ran.duration,
                     where=where,
                 )
             )
@@ -239,6 +253,8 @@ def _failure(
     problem = next((line for line in reversed(other) if "error" in line.lower()), None)
     hint = ""
     if any("Unknown flag: network" in line for line in other):
-        hint = (" — this Docker daemon's Dockerfile frontend has no RUN --network; "
-                "network=False needs BuildKit with Dockerfile 1.3+ (e.g. docker buildx)")
+        hint = (
+            " — this Docker daemon's Dockerfile frontend has no RUN --network; "
+            "network=False needs BuildKit with Dockerfile 1.3+ (e.g. docker buildx)"
+        )
     return BuildError((problem or "docker build failed") + hint, output_tail=other)

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 __all__ = ["OutputParser", "Vertex"]
 
 _LINE = re.compile(r"^#(?P<num>\d+) (?P<rest>.*)$")
-_NAME = re.compile(r"^\[(?P<stage>[^\s\]]+) (?P<index>\d+)/(?P<total>\d+)\] (?P<text>.*)$")
+# "[stage 2/5] RUN ..."; BuildKit leaves the stage name out in some single-stage builds.
+_NAME = re.compile(r"^\[(?:(?P<stage>[^\s\]]+) )?(?P<index>\d+)/(?P<total>\d+)\] (?P<text>.*)$")
 _DONE = re.compile(r"^DONE (?P<secs>[\d.]+)s$")
 _OUTPUT = re.compile(r"^(?P<secs>[\d.]+) (?P<text>.*)$")
 TAIL = 25
