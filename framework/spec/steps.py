@@ -103,7 +103,7 @@ class Copy(_Step):
     A directory source copies its *contents* into ``dest`` (created if missing). A file
     source is written at ``dest``, or inside it when ``dest`` ends with ``/`` or is
     ``.``. A relative ``dest`` resolves against the current workdir. ``owner`` (``user``
-    or ``user:group``) defaults to root; ``mode`` (e.g. ``0o644``) defaults to the
+    or ``user:group``; without a group, the group id equals the user's) defaults to root; ``mode`` (e.g. ``0o644``) defaults to the
     source's mode (``0o644`` for inline content), and applies to every copied file and
     directory when given.
     """

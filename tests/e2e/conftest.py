@@ -1,0 +1,111 @@
+"""End-to-end fixtures: a real Docker daemon with BuildKit, and helpers to run images.
+
+Without an engine these tests skip with the reason; with FRAMEWORK_REQUIRE_ENGINE=1
+(set by CI) a missing engine fails the run instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from framework import DockerEngine, EngineUnavailable
+
+BASE_IMAGES = ("python:3.11-slim", "golang:1.19", "debian:bookworm-slim")
+
+
+class Docker:
+    """A thin helper over the docker client the engine chose, for checking results."""
+
+    def __init__(self, engine: DockerEngine) -> None:
+        self.engine = engine
+        self.path = engine.client.path
+        self.tags: list[str] = []
+
+    def tag(self, name: str) -> str:
+        """A unique tag, removed at the end of the session."""
+        tag = f"fw-test-{name}:{uuid.uuid4().hex[:10]}"
+        self.tags.append(tag)
+        return tag
+
+    def __call__(self, *args: str, check: bool = True, timeout: float = 120) -> str:
+        result = subprocess.run(
+            [self.path, *args], capture_output=True, text=True, timeout=timeout, check=False
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"docker {' '.join(args)} failed: {result.stderr}")
+        return result.stdout
+
+    def run(self, image: str, *argv: str, entrypoint: str | None = None) -> str:
+        extra = ["--entrypoint", entrypoint] if entrypoint else []
+        return self("run", "--rm", *extra, image, *argv)
+
+    def exists(self, reference: str) -> bool:
+        return (
+            subprocess.run(
+                [self.path, "image", "inspect", reference], capture_output=True, check=False
+            ).returncode
+            == 0
+        )
+
+    def inspect(self, reference: str) -> dict[str, object]:
+        data: list[dict[str, object]] = json.loads(self("image", "inspect", reference))
+        return data[0]
+
+    @contextmanager
+    def serve(self, image: str, port: int) -> Iterator[str]:
+        """Run ``image`` detached, publishing ``port`` on loopback; yield its base URL."""
+        container = self("run", "-d", "-p", f"127.0.0.1::{port}", image).strip()
+        try:
+            host_port = self("port", container, str(port)).splitlines()[0].strip()
+            yield f"http://{host_port}"
+        finally:
+            self("rm", "-f", container, check=False)
+
+    def save(self, reference: str, target: Path) -> Path:
+        self("save", "-o", str(target), reference)
+        return target
+
+
+def http_get(url: str, attempts: int = 60) -> tuple[int, str]:
+    """GET ``url``, retrying while the server starts (bounded: ``attempts`` x 0.25 s)."""
+    last: Exception | None = None
+    for _ in range(attempts):
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status, response.read().decode()
+        except OSError as exc:
+            last = exc
+            time.sleep(0.25)
+    raise AssertionError(f"{url} did not answer: {last}")
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("FRAMEWORK_REQUIRE_ENGINE") == "1":
+        pytest.fail(f"engine required but unavailable: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def docker() -> Iterator[Docker]:
+    engine = DockerEngine()
+    try:
+        engine.check()
+    except EngineUnavailable as exc:
+        _unavailable(f"no BuildKit-capable Docker engine: {exc.problem} (fix: {exc.fix})")
+    helper = Docker(engine)
+    missing = [image for image in BASE_IMAGES if not helper.exists(image)]
+    if missing:
+        _unavailable(f"base images {missing} missing: run scripts/engine-up.sh as root")
+    yield helper
+    if helper.tags:
+        helper("rmi", "-f", *helper.tags, check=False)

@@ -1,0 +1,50 @@
+"""The example pipelines build on the real engine and their images work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from framework import SilentProgress, build
+from framework.engines.docker.images import image_size
+from pipelines.flask_app import flask_app
+from pipelines.go_app import go_app, go_builder
+from pipelines.nginx_site import nginx_site
+from tests.e2e.conftest import Docker, http_get
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_flask_image_answers_http(docker: Docker) -> None:
+    tag = docker.tag("flask")
+    result = build(flask_app(), tag=tag, progress=SilentProgress())
+    assert result.tags == (tag,)
+    assert docker.inspect(tag)["Id"] == result.image_id
+    config = docker.inspect(tag)["Config"]
+    assert isinstance(config, dict)
+    assert config["Cmd"] == ["python", "app.py"]
+    assert config["WorkingDir"] == "/app"
+    assert "5000/tcp" in config["ExposedPorts"]
+    with docker.serve(tag, 5000) as url:
+        status, body = http_get(url + "/")
+    assert status == 200
+    assert body == "Hello from the framework's Flask example!\n"
+
+
+def test_go_binary_runs_and_final_image_is_ten_times_smaller(docker: Docker) -> None:
+    build_tag, app_tag = docker.tag("go-build"), docker.tag("go")
+    build(go_builder(), tag=build_tag, progress=SilentProgress())
+    result = build(go_app(), tag=app_tag, progress=SilentProgress())
+    output = docker.run(app_tag)
+    assert output.startswith("Hello from Go go1.19"), output
+    assert image_size(app_tag) * 10 <= image_size(build_tag)
+    # The plan has two stages and the runtime image holds only the binary.
+    assert [s.stage for s in result.steps][-1] == "stage-1"
+
+
+def test_nginx_serves_the_copied_index(docker: Docker) -> None:
+    tag = docker.tag("nginx")
+    build(nginx_site(), tag=tag, progress=SilentProgress())
+    with docker.serve(tag, 80) as url:
+        status, body = http_get(url + "/")
+    assert status == 200
+    assert body == (EXAMPLES / "nginx_site" / "index.html").read_text()

@@ -1,0 +1,76 @@
+"""Arbitrary strings survive env, label, run argv and file content through a real build."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from framework import Image, Inline, SilentProgress, build
+from tests.e2e.conftest import Docker
+
+# Strings a Dockerfile could misread: quotes, $, backslashes, newlines, unicode, flags.
+TRICKY = [
+    "say \"hi\" 'there'",
+    "$HOME ${PATH} $(id) `id`",
+    "back\\slash\\\\ \\n \\",
+    "line one\nline two\r\n",
+    "ünïcödé ☃ 𝄞 中文",
+    "--mount=type=secret,id=x",
+    "\nRUN touch /pwned",
+    "# not a comment",
+    "   leading and trailing   ",
+    "",
+]
+
+text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    max_size=40,
+)
+
+
+def _roundtrip(docker: Docker, values: list[str]) -> None:
+    env = {f"V{i}": v for i, v in enumerate(values)}
+    labels = {f"test.label{i}": v for i, v in enumerate(values)}
+    image = (
+        Image.from_("python:3.11-slim")
+        .env(env)
+        .label(labels)
+        .run(
+            [
+                "python3",
+                "-c",
+                "import json,sys; json.dump(sys.argv[1:], open('/argv.json','w'))",
+                *values,
+            ]
+        )
+    )
+    for i, value in enumerate(values):
+        image = image.copy(Inline(value), f"/files/{i}.txt")
+    tag = docker.tag("roundtrip")
+    build(image, tag=tag, progress=SilentProgress())
+    config = docker.inspect(tag)["Config"]
+    assert isinstance(config, dict)
+    got_env = dict(item.split("=", 1) for item in config["Env"])
+    for name, value in env.items():
+        assert got_env[name] == value, name
+    for key, value in labels.items():
+        assert config["Labels"][key] == value, key
+    assert json.loads(docker.run(tag, "cat", "/argv.json")) == values
+    script = (
+        "import json, pathlib; print(json.dumps("
+        f"[pathlib.Path(f'/files/{{i}}.txt').read_bytes().hex() for i in range({len(values)})]))"
+    )
+    files = json.loads(docker.run(tag, "python3", "-c", script))
+    assert files == [value.encode().hex() for value in values]  # byte for byte
+
+
+def test_tricky_strings_roundtrip(docker: Docker) -> None:
+    _roundtrip(docker, TRICKY)
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
+@given(values=st.lists(text, min_size=4, max_size=6))
+def test_arbitrary_strings_roundtrip(docker: Docker, values: list[str]) -> None:
+    _roundtrip(docker, values)

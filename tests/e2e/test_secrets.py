@@ -1,0 +1,86 @@
+"""A secret used by a run step reaches the step and nothing else."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import tarfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+from framework import Image, PlainProgress, Secret, build, compile, render
+from tests.e2e.conftest import Docker
+
+
+def _archive_blobs(archive: Path) -> list[tuple[str, bytes]]:
+    """Every file of a ``docker save`` archive, with each layer tar unpacked too."""
+    blobs: list[tuple[str, bytes]] = []
+    with tarfile.open(archive) as outer:
+        for member in outer.getmembers():
+            if not member.isfile():
+                continue
+            data = outer.extractfile(member).read()  # type: ignore[union-attr]
+            blobs.append((member.name, data))
+            if member.name.endswith("layer.tar"):
+                with tarfile.open(fileobj=io.BytesIO(data)) as layer:
+                    for inner in layer.getmembers():
+                        blobs.append((f"{member.name}:{inner.name}", inner.name.encode()))
+                        if inner.isfile():
+                            content = layer.extractfile(inner).read()  # type: ignore[union-attr]
+                            blobs.append((f"{member.name}:{inner.name}", content))
+    return blobs
+
+
+def test_secret_reaches_the_step_and_no_layer_config_history_or_log(
+    docker: Docker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    value = f"s3cr3t-{uuid.uuid4().hex}"
+    file_value = f"filesecret-{uuid.uuid4().hex}"
+    monkeypatch.setenv("FW_TEST_TOKEN", value)
+    secret_file = tmp_path / "token.txt"
+    secret_file.write_text(file_value)
+    token = Secret.env("FW_TEST_TOKEN")
+    netrc = Secret.file(secret_file, id="netrc")
+    image = (
+        Image.from_("debian:bookworm-slim")
+        .run(
+            # Proves both were readable, prints them (to test redaction), keeps a digest.
+            'test -n "$TOKEN" && echo "token is $TOKEN"; cat /run/secrets/netrc; echo;'
+            ' printf %s "$TOKEN" | sha256sum > /token.sha256',
+            secrets=[token.as_env("TOKEN"), netrc.as_file("/run/secrets/netrc")],
+        )
+        .env(VISIBLE="yes")
+        .label(purpose="secret-test")
+    )
+    log = io.StringIO()
+    tag = docker.tag("secret")
+    build(image, tag=tag, progress=PlainProgress(log))
+
+    expected = hashlib.sha256(value.encode()).hexdigest()
+    assert docker.run(tag, "cat", "/token.sha256").split()[0] == expected
+    printed = log.getvalue()
+    assert "token is ***" in printed
+    assert value not in printed
+    assert file_value not in printed
+
+    plan = compile(image)
+    assert value not in plan.model_dump_json()
+    assert value not in render(plan).dockerfile
+    assert file_value not in plan.model_dump_json()
+
+    blobs = _archive_blobs(docker.save(tag, tmp_path / "image.tar"))
+    assert any(name.endswith(".json") for name, _ in blobs)  # config and manifest scanned
+    assert any(name.endswith("layer.tar") for name, _ in blobs)
+    for name, data in blobs:
+        assert value.encode() not in data, f"secret found in {name}"
+        assert file_value.encode() not in data, f"file secret found in {name}"
+    info = docker.inspect(tag)
+    assert value not in json.dumps(info)
+    assert file_value not in json.dumps(info)
+    history = docker("history", "--no-trunc", "--format", "{{.CreatedBy}}", tag)
+    assert "/run/secrets" in history  # the step is in the history ...
+    assert value not in history
+    assert file_value not in history
