@@ -47,7 +47,8 @@ class Secret(Model):
     variable name or the file's name. The value is read only by the engine when the
     build starts: it never enters the image, its config or history, the plan or its
     digests, or any line the framework prints. Use it in a run step with
-    :meth:`as_env` or :meth:`as_file`.
+    :meth:`as_env` or :meth:`as_file`. Like BuildKit's own secrets, a value is not part of
+    the cache key: changing only a secret's value does not rerun a cached step.
     """
 
     id: str

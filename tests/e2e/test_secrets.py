@@ -48,7 +48,10 @@ def test_secret_reaches_the_step_and_no_layer_config_history_or_log(
         Image.from_("debian:bookworm-slim")
         .run(
             # Proves both were readable, prints them (to test redaction), keeps a digest.
-            'test -n "$TOKEN" && echo "token is $TOKEN"; cat /run/secrets/netrc; echo;'
+            # Secret values are not part of BuildKit's cache key: the nonce makes the
+            # step run with this test's values instead of reusing an earlier result.
+            f"echo run {uuid.uuid4().hex};"
+            ' test -n "$TOKEN" && echo "token is $TOKEN"; cat /run/secrets/netrc; echo;'
             ' printf %s "$TOKEN" | sha256sum > /token.sha256',
             secrets=[token.as_env("TOKEN"), netrc.as_file("/run/secrets/netrc")],
         )
