@@ -57,7 +57,7 @@ class DockerEngine:
             stage_context(rendered.context, work / "context")
             (work / "Dockerfile").write_text(rendered.dockerfile, encoding="utf-8")
             argv, env = self._command(request, rendered, work)
-            request.progress.begin(self.name, request.plan.target.name)
+            request.progress.begin(self.name, _title(request))
             try:
                 parser = await self._run(argv, env, request, rendered, redact)
             except BaseException:
@@ -153,6 +153,11 @@ async def _pump(
                         duration=event.vertex.duration,
                     )
                 )
+
+
+def _title(request: BuildRequest) -> str:
+    target = request.plan.target.name
+    return f"{request.tags[0]} ({target})" if request.tags else target
 
 
 def _locate(plan: BuildPlan, rendered: RenderedBuild, vertex: Vertex) -> tuple[str, str] | None:
