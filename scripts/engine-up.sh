@@ -30,8 +30,13 @@ apt_install() {
   [ ${#missing[@]} -eq 0 ] && return 0
   need_root "installing ${missing[*]}" "install them yourself"
   log "installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  local aptlog=/var/log/framework-apt.log
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=l \
+         apt-get install -y -qq "${missing[@]}"; } >"$aptlog" 2>&1; then
+    log "error: installing ${missing[*]} failed; see $aptlog"
+    tail -20 "$aptlog" >&2
+    exit 1
+  fi
 }
 
 daemon_answers() { "$DOCKER" info >/dev/null 2>&1; }

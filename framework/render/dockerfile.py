@@ -41,6 +41,7 @@ from framework.spec.sources import ContextPath
 __all__ = ["ContextEntry", "RenderedBuild", "StepVertex", "render"]
 
 VALUE_ARG_PREFIX = "FRAMEWORK_VALUE_"
+ROOT = "0:0"
 
 
 class ContextEntry(Model):
@@ -140,7 +141,8 @@ def _render_step(plan: BuildPlan, step: PlanStep, state: _State) -> str:
     if isinstance(step, Copy):
         return _render_copy(step, state)
     if isinstance(step, StageCopy):
-        flags = _copy_flags(step.owner, step.mode)
+        # Docker keeps the source's owner on COPY --from; the spec says root.
+        flags = _copy_flags(step.owner or ROOT, step.mode)
         source = plan.stage(step.stage).name
         return f"COPY --from={source}{flags} {_json_path_list([step.path, step.dest])}"
     if isinstance(step, Env):

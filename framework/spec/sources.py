@@ -16,6 +16,7 @@ from pydantic import Field
 
 from framework.errors import SpecError
 from framework.spec._base import Model, Origin, caller_origin, check_text, origin_field, where
+from framework.spec.patterns import PathFilter
 
 __all__ = ["Context", "ContextPath", "Inline"]
 
@@ -98,6 +99,12 @@ class ContextPath(Model):
             raise SpecError(
                 f"copy source {relative!r} does not exist in the context {context.path}",
                 fix="check the file name, or create the file",
+                where=where(origin),
+            )
+        if normal != "." and not PathFilter(context.include, context.exclude).selected(normal):
+            raise SpecError(
+                f"copy source {relative!r} is excluded by the context's include/exclude patterns",
+                fix="change the patterns, or copy another path",
                 where=where(origin),
             )
         real = full.resolve()

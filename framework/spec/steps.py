@@ -103,7 +103,8 @@ class Copy(_Step):
     A directory source copies its *contents* into ``dest`` (created if missing). A file
     source is written at ``dest``, or inside it when ``dest`` ends with ``/`` or is
     ``.``. A relative ``dest`` resolves against the current workdir. ``owner`` (``user``
-    or ``user:group``; without a group, the group id equals the user's) defaults to root; ``mode`` (e.g. ``0o644``) defaults to the
+    or ``user:group``; without a group, the group id equals the user's) defaults to root
+    (``0:0``), also for a copy out of another image, where Docker would keep the owner; ``mode`` (e.g. ``0o644``) defaults to the
     source's mode (``0o644`` for inline content), and applies to every copied file and
     directory when given.
     """
@@ -149,7 +150,9 @@ class Env(_Step):
 
 
 class Workdir(_Step):
-    """Set the working directory of later steps and of the container; created if missing.
+    """Set the working directory of later steps and of the container.
+
+    Missing directories are created, owned by the current user (as BuildKit does).
 
     A relative path resolves against the current workdir, which must have been set
     earlier in the description (the base image's workdir is not known before a build).
@@ -165,7 +168,10 @@ class Workdir(_Step):
 
 
 class User(_Step):
-    """Run later steps and the container as ``user`` or ``user:group`` (name or id)."""
+    """Run later steps and the container as ``user`` or ``user:group`` (name or id).
+
+    Copies are still owned by root unless they name an ``owner``.
+    """
 
     kind: Literal["user"] = "user"
     user: str
