@@ -26,6 +26,10 @@ def build(
 ) -> BuildResult:
     """Compile ``image``, build it on ``engine`` and tag it with ``tag``.
 
+    ``engine`` is ``"docker"`` (BuildKit in the local Docker daemon), ``"dagger"``, or
+    ``"auto"`` (Dagger where reachable without a download, else docker); the display
+    says which was chosen and why.
+
     Invalid descriptions and missing secret sources raise
     :class:`framework.errors.SpecError` before any engine starts; a missing engine
     raises :class:`framework.errors.EngineUnavailable`; a failing step raises
@@ -57,12 +61,19 @@ async def _build(
     plan = compile(image)
     tags = (tag,) if isinstance(tag, str) else tuple(tag)
     secrets = read_secrets(plan)
-    chosen = select_engine(engine)
+    chosen, reason = select_engine(engine)
     await anyio.to_thread.run_sync(chosen.check)
-    request = BuildRequest(
-        plan=plan, tags=tags, progress=progress or default_progress(), secrets=secrets
-    )
-    return await chosen.build(request)
+    shown = progress or default_progress()
+    request = BuildRequest(plan=plan, tags=tags, progress=shown, secrets=secrets)
+    target = f"{tags[0]} ({plan.target.name})" if tags else plan.target.name
+    shown.begin(f"{chosen.name} ({reason})", target)
+    try:
+        result = await chosen.build(request)
+    except BaseException:
+        shown.end(None)
+        raise
+    shown.end(result)
+    return result
 
 
 def read_secrets(plan: BuildPlan) -> dict[str, bytes]:

@@ -61,7 +61,7 @@ class PlainProgress:
         print(text, file=self._stream, flush=True)
 
     def begin(self, engine: str, target: str) -> None:
-        self._print(f"==> building {target} with the {engine} engine")
+        self._print(f"==> building {target} with engine {engine}")
 
     def step_started(self, key: str, description: str) -> None:
         self._names[key] = description
@@ -119,7 +119,7 @@ class LiveProgress:
         self._live.update(self._table())
 
     def begin(self, engine: str, target: str) -> None:
-        self._title = f"building {target} with the {engine} engine"
+        self._title = f"building {target} with engine {engine}"
         self._live.start()
         self._refresh()
 

@@ -42,4 +42,5 @@ if __name__ == "__main__":
     build(go_app(), tag="go-app")
     build_size, app_size = image_size("go-app-build"), image_size("go-app")
     print(f"build stage go-app-build: {_megabytes(build_size)}")
-    print(f"final image go-app:       {_megabytes(app_size)} ({build_size / app_size:.0f}x smaller)")
+    ratio = build_size / app_size
+    print(f"final image go-app:       {_megabytes(app_size)} ({ratio:.0f}x smaller)")

@@ -13,12 +13,12 @@ from framework.progress import Progress
 
 __all__ = ["BuildRequest", "BuildResult", "Engine", "Redactor", "StepReport"]
 
-StepStatus = Literal["cached", "executed", "config"]
+StepStatus = Literal["cached", "executed", "config", "unknown"]
 
 
 class StepReport(BaseModel):
-    """What happened to one step: ``cached`` and ``executed`` steps ran through BuildKit's
-    solver (``duration`` in seconds); ``config`` steps only change the image config."""
+    """What happened to one step: ``cached`` or ``executed`` (``duration`` in seconds);
+    ``config`` steps only change the image config; ``unknown``: the engine did not say."""
 
     model_config = ConfigDict(frozen=True)
 

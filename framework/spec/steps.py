@@ -104,9 +104,9 @@ class Copy(_Step):
     source is written at ``dest``, or inside it when ``dest`` ends with ``/`` or is
     ``.``. A relative ``dest`` resolves against the current workdir. ``owner`` (``user``
     or ``user:group``; without a group, the group id equals the user's) defaults to root
-    (``0:0``), also for a copy out of another image, where Docker would keep the owner; ``mode`` (e.g. ``0o644``) defaults to the
-    source's mode (``0o644`` for inline content), and applies to every copied file and
-    directory when given.
+    (``0:0``), also for a copy out of another image, where Docker would keep the owner.
+    ``mode`` (e.g. ``0o644``) defaults to the source's mode (``0o644`` for inline
+    content), and applies to every copied file and directory when given.
     """
 
     kind: Literal["copy"] = "copy"

@@ -16,11 +16,11 @@ from framework.engines.docker.client import DockerClient, check_daemon, find_cli
 from framework.engines.docker.context import stage_context
 from framework.engines.docker.output import OutputParser, Vertex
 from framework.errors import BuildError
-from framework.plan import BuildPlan, PlanStep, Stage, StageCopy
+from framework.plan import BuildPlan, Stage, describe_step
 from framework.render import RenderedBuild, render
-from framework.spec import Copy, Run, Workdir
+from framework.spec import Run
 
-__all__ = ["DockerEngine", "describe_step"]
+__all__ = ["DockerEngine"]
 
 _MAX_LINE = 1 << 20
 
@@ -57,12 +57,7 @@ class DockerEngine:
             stage_context(rendered.context, work / "context")
             (work / "Dockerfile").write_text(rendered.dockerfile, encoding="utf-8")
             argv, env = self._command(request, rendered, work)
-            request.progress.begin(self.name, _title(request))
-            try:
-                parser = await self._run(argv, env, request, rendered, redact)
-            except BaseException:
-                request.progress.end(None)
-                raise
+            parser = await self._run(argv, env, request, rendered, redact)
             image_id = (work / "iid").read_text().strip()
         result = BuildResult(
             engine=self.name,
@@ -72,7 +67,6 @@ class DockerEngine:
             steps=_reports(request.plan, rendered, parser),
             duration=time.monotonic() - started,
         )
-        request.progress.end(result)
         return result
 
     def _command(
@@ -155,11 +149,6 @@ async def _pump(
                 )
 
 
-def _title(request: BuildRequest) -> str:
-    target = request.plan.target.name
-    return f"{request.tags[0]} ({target})" if request.tags else target
-
-
 def _locate(plan: BuildPlan, rendered: RenderedBuild, vertex: Vertex) -> tuple[str, str] | None:
     """The step key ``"<stage> <n>"`` and description of ``vertex``, if it is a step."""
     found = _step_of(plan, rendered, vertex)
@@ -177,19 +166,6 @@ def _step_of(plan: BuildPlan, rendered: RenderedBuild, vertex: Vertex) -> tuple[
         if known.stage == stage_name and known.index == vertex.index and known.step is not None:
             return next(s for s in plan.stages if s.name == known.stage), known.step
     return None
-
-
-def describe_step(plan: BuildPlan, step: PlanStep) -> str:
-    """A step as a person reads it, e.g. ``RUN pip install -r requirements.txt``."""
-    if isinstance(step, Run):
-        return f"RUN {step.command()}"
-    if isinstance(step, Copy):
-        return f"COPY {step.source.describe()} -> {step.dest}"
-    if isinstance(step, StageCopy):
-        return f"COPY {plan.stage(step.stage).name}:{step.path} -> {step.dest}"
-    if isinstance(step, Workdir):
-        return f"WORKDIR {step.path}"
-    return f"{step.kind.upper()} " + step.model_dump_json(exclude={"kind"})
 
 
 def _reports(

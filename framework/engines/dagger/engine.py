@@ -1,0 +1,167 @@
+"""The Dagger engine: plans become Dagger container chains, built by a Dagger engine.
+
+The connection is opened with anyio for the length of one build. Where no engine can
+be reached or provisioned, the SDK's provisioning error becomes one
+:class:`framework.errors.EngineUnavailable` that says how to get one.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import tarfile
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagger
+from dagger import dag
+
+from framework.engines.base import BuildRequest, BuildResult, Redactor, StepReport
+from framework.engines.dagger.mapping import DaggerMapping, Unsupported
+from framework.errors import BuildError, EngineUnavailable
+from framework.plan import BuildPlan, describe_step
+from framework.spec import Inline
+
+__all__ = ["DaggerEngine", "dagger_reachable"]
+
+_FIX = (
+    "install the Dagger CLI (https://docs.dagger.io/install) next to a container runtime, "
+    "run inside `dagger run`, or point _EXPERIMENTAL_DAGGER_RUNNER_HOST at a remote engine "
+    "(e.g. tcp://buildkit.internal:1234); or build with engine='docker'"
+)
+
+
+_FILESYSTEM_STEPS = {"run", "copy", "stage_copy", "workdir"}
+
+
+def dagger_reachable() -> str | None:
+    """Why a Dagger engine can be reached without downloading anything, or ``None``."""
+    if os.environ.get("DAGGER_SESSION_PORT"):
+        return "a Dagger session is open (DAGGER_SESSION_PORT)"
+    cli = os.environ.get("_EXPERIMENTAL_DAGGER_CLI_BIN") or shutil.which("dagger")
+    if cli:
+        runner = os.environ.get("_EXPERIMENTAL_DAGGER_RUNNER_HOST")
+        return f"the Dagger CLI at {cli}" + (f" with the engine at {runner}" if runner else "")
+    return None
+
+
+@contextmanager
+def _cli_on_path() -> Iterator[None]:
+    """Let the SDK use a ``dagger`` CLI on PATH instead of downloading its own."""
+    cli = shutil.which("dagger")
+    if cli is None or "_EXPERIMENTAL_DAGGER_CLI_BIN" in os.environ:
+        yield
+        return
+    os.environ["_EXPERIMENTAL_DAGGER_CLI_BIN"] = cli
+    try:
+        yield
+    finally:
+        del os.environ["_EXPERIMENTAL_DAGGER_CLI_BIN"]
+
+
+class _LogLines(io.StringIO):
+    """A text sink for the SDK's log output that forwards whole, redacted lines."""
+
+    def __init__(self, request: BuildRequest, redact: Redactor) -> None:
+        self._request = request
+        self._redact = redact
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        lines = (self._partial + text).split("\n")
+        self._partial = lines.pop()
+        for line in lines:
+            if line.strip():
+                self._request.progress.step_output("dagger", self._redact(line))
+        return len(text)
+
+
+class DaggerEngine:
+    """Builds plans through Dagger (PyPI ``dagger-io``)."""
+
+    name = "dagger"
+
+    def check(self) -> None:
+        """Dagger provisions its engine on first use; only a missing SDK fails here."""
+
+    async def build(self, request: BuildRequest) -> BuildResult:
+        started = time.monotonic()
+        redact = Redactor(request.secrets)
+        config = dagger.Config(log_output=_LogLines(request, redact))
+        try:
+            with tempfile.TemporaryDirectory(prefix="framework-dagger-") as tmp, _cli_on_path():
+                async with dagger.connection(config):
+                    image_id = await self._build(request, Path(tmp))
+        except dagger.ProvisionError as exc:
+            raise EngineUnavailable(
+                "dagger", f"no Dagger engine could be reached or provisioned ({exc})", fix=_FIX
+            ) from None
+        except dagger.ExecError as exc:
+            raise BuildError(
+                redact(f"exit code: {exc.exit_code}"),
+                command=redact(" ".join(exc.command)),
+                output_tail=tuple(redact(x) for x in (exc.stdout + exc.stderr).splitlines()[-25:]),
+            ) from None
+        except dagger.DaggerError as exc:
+            raise BuildError(redact(str(exc))) from None
+        except Unsupported as exc:
+            raise BuildError(f"the dagger engine cannot honour {exc}") from None
+        result = BuildResult(
+            engine=self.name,
+            image_id=image_id,
+            tags=request.tags,
+            plan_digest=request.plan.digest,
+            steps=_reports(request.plan),
+            duration=time.monotonic() - started,
+        )
+        return result
+
+    async def _build(self, request: BuildRequest, tmp: Path) -> str:
+        def inline_file(source: Inline) -> str:
+            path = tmp / source.sha256
+            path.write_bytes(source.content)
+            path.chmod(0o644)
+            return str(path)
+
+        async def is_directory(container: dagger.Container, path: str) -> bool:
+            return await container.exists(path, expected_type=dagger.ExistsType.DIRECTORY_TYPE)
+
+        mapping = DaggerMapping(dag, inline_file=inline_file, is_directory=is_directory)
+        containers = await mapping.containers(request.plan)
+        target = containers[request.plan.digest]
+        await target.sync()
+        for tag in request.tags:
+            await target.export_image(tag)
+        tarball = tmp / "image.tar"
+        await target.export(str(tarball))
+        return _image_id(tarball)
+
+
+def _image_id(tarball: Path) -> str:
+    """The config digest recorded in an exported OCI archive's index."""
+    with tarfile.open(tarball) as archive:
+        index = json.load(archive.extractfile("index.json"))  # type: ignore[arg-type]
+        manifest_digest = index["manifests"][0]["digest"]
+        blob = "blobs/" + manifest_digest.replace(":", "/")
+        manifest = json.load(archive.extractfile(blob))  # type: ignore[arg-type]
+    return str(manifest["config"]["digest"])
+
+
+def _reports(plan: BuildPlan) -> tuple[StepReport, ...]:
+    """Dagger's API does not say per step whether it was cached: those are ``unknown``."""
+    return tuple(
+        StepReport(
+            stage=stage.name,
+            index=number + 1,
+            description=describe_step(plan, step),
+            status="unknown" if step.kind in _FILESYSTEM_STEPS else "config",
+            where=None if step.origin is None else str(step.origin),
+        )
+        for stage in plan.stages
+        for number, step in enumerate(stage.steps)
+    )

@@ -1,0 +1,233 @@
+"""A ``BuildPlan`` as Dagger container chains. Lazy: nothing runs until a result is awaited.
+
+Each stage becomes ``dag.container()`` calls. Where Dagger's defaults differ from the
+Dockerfile's, the mapping pins the meaning the spec gives (DESIGN.md §3):
+
+- exec: argv as given (``expand`` off, no entrypoint); per-step env and secret
+  variables come from the same ``/bin/sh`` prelude the docker engine uses, so values
+  are literal and the image config is untouched;
+- cache and secret mounts are removed again after their step (Dagger keeps mounts on
+  the container; a Dockerfile ``RUN --mount`` lasts one step);
+- paths: relative destinations are resolved against the workdir here (Dagger would
+  use its own rules); a directory copies its contents, a file lands at ``dest`` or
+  inside it when ``dest`` ends with ``/``;
+- owner: ``0:0`` unless the step names one (Dagger keeps the source's owner);
+- workdir: missing directories are created, owned by the current user, as BuildKit does.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Awaitable, Callable
+
+import dagger
+
+from framework.plan import BuildPlan, PlanStep, Stage, StageCopy
+from framework.render import run_argv
+from framework.spec import (
+    Cmd,
+    Copy,
+    Entrypoint,
+    Env,
+    Expose,
+    Healthcheck,
+    Inline,
+    Label,
+    Run,
+    Secret,
+    User,
+    Workdir,
+)
+from framework.spec.sources import Context, ContextPath
+
+__all__ = ["DaggerMapping", "Unsupported"]
+
+ROOT = "0:0"
+_SHARING = {
+    "shared": dagger.CacheSharingMode.SHARED,
+    "private": dagger.CacheSharingMode.PRIVATE,
+    "locked": dagger.CacheSharingMode.LOCKED,
+}
+_PROTOCOL = {"tcp": dagger.NetworkProtocol.TCP, "udp": dagger.NetworkProtocol.UDP}
+
+IsDirectory = Callable[[dagger.Container, str], Awaitable[bool]]
+
+
+class Unsupported(Exception):
+    """A step the Dagger engine cannot honour with its meaning intact."""
+
+
+class DaggerMapping:
+    """Maps plans to containers on ``client``.
+
+    ``inline_file`` returns a host path holding an inline source's bytes;
+    ``is_directory`` answers whether a path in a stage is a directory (a copy out of
+    another image needs to know; the engine asks Dagger).
+    """
+
+    def __init__(
+        self,
+        client: dagger.Client,
+        *,
+        inline_file: Callable[[Inline], str],
+        is_directory: IsDirectory,
+    ) -> None:
+        self._dag = client
+        self._inline_file = inline_file
+        self._is_directory = is_directory
+        self._hosts: dict[Context, dagger.Directory] = {}
+
+    async def containers(self, plan: BuildPlan) -> dict[str, dagger.Container]:
+        """Every stage's container, by stage digest."""
+        built: dict[str, dagger.Container] = {}
+        workdirs: dict[str, str | None] = {}
+        for stage in plan.stages:
+            container, workdir = await self._stage(stage, built, workdirs)
+            built[stage.digest] = container
+            workdirs[stage.digest] = workdir
+        return built
+
+    async def _stage(
+        self,
+        stage: Stage,
+        built: dict[str, dagger.Container],
+        workdirs: dict[str, str | None],
+    ) -> tuple[dagger.Container, str | None]:
+        if stage.base_stage is not None:
+            container = built[stage.base_stage]
+            workdir = workdirs[stage.base_stage]
+        elif stage.base is not None:
+            container = self._dag.container().from_(stage.base)
+            workdir = None
+        else:
+            container = self._dag.container()
+            workdir = None
+        user: str | None = None
+        for step in stage.steps:
+            container, workdir, user = await self._step(container, step, built, workdir, user)
+        return container, workdir
+
+    async def _step(
+        self,
+        c: dagger.Container,
+        step: PlanStep,
+        built: dict[str, dagger.Container],
+        workdir: str | None,
+        user: str | None,
+    ) -> tuple[dagger.Container, str | None, str | None]:
+        if isinstance(step, Run):
+            return self._run(c, step), workdir, user
+        if isinstance(step, Copy):
+            return self._copy(c, step, workdir), workdir, user
+        if isinstance(step, StageCopy):
+            return await self._stage_copy(c, step, built, workdir), workdir, user
+        if isinstance(step, Workdir):
+            path = _resolve(step.path, workdir)
+            created = c.with_directory(path, self._dag.directory(), owner=user or ROOT)
+            return created.with_workdir(path), path, user
+        if isinstance(step, User):
+            return c.with_user(step.user), workdir, step.user
+        return _config(c, step), workdir, user
+
+    def _run(self, c: dagger.Container, step: Run) -> dagger.Container:
+        if not step.network:
+            raise Unsupported("network=False: Dagger has no per-step network switch")
+        mounted: list[str] = []
+        for cache in step.cache:
+            c = c.with_mounted_cache(
+                cache.target,
+                self._dag.cache_volume(cache.cache_id),
+                sharing=_SHARING[cache.sharing],
+            )
+            mounted.append(cache.target)
+        for use in step.secrets:
+            c = c.with_mounted_secret(use.mount_path, self._secret(use.secret))
+            mounted.append(use.mount_path)
+        c = c.with_exec(list(run_argv(step)))
+        for path in mounted:
+            c = c.without_mount(path)
+        return c
+
+    def _secret(self, secret: Secret) -> dagger.Secret:
+        # A provider URI: the value goes from the host to the engine, never through a query.
+        uri = f"env://{secret.name}" if secret.source == "env" else f"file://{secret.name}"
+        return self._dag.secret(uri)
+
+    def _host(self, context: Context) -> dagger.Directory:
+        if context not in self._hosts:
+            self._hosts[context] = self._dag.host().directory(
+                str(context.path), include=list(context.include), exclude=list(context.exclude)
+            )
+        return self._hosts[context]
+
+    def _copy(self, c: dagger.Container, step: Copy, workdir: str | None) -> dagger.Container:
+        dest = _resolve(step.dest, workdir)
+        owner = step.owner or ROOT
+        source = step.source
+        if isinstance(source, Inline):
+            file = self._dag.host().file(self._inline_file(source))
+            return c.with_file(dest, file, owner=owner, permissions=step.mode)
+        assert isinstance(source, ContextPath)
+        root = self._host(source.context)
+        if source.is_dir:
+            directory = root if source.path == "." else root.directory(source.path)
+            return c.with_directory(dest, directory, owner=owner, permissions=step.mode)
+        if step.into_directory:
+            dest = posixpath.join(dest, posixpath.basename(source.path))
+        return c.with_file(dest, root.file(source.path), owner=owner, permissions=step.mode)
+
+    async def _stage_copy(
+        self,
+        c: dagger.Container,
+        step: StageCopy,
+        built: dict[str, dagger.Container],
+        workdir: str | None,
+    ) -> dagger.Container:
+        source = built[step.stage]
+        dest = _resolve(step.dest, workdir)
+        owner = step.owner or ROOT
+        if await self._is_directory(source, step.path):
+            directory = source.directory(step.path)
+            return c.with_directory(dest, directory, owner=owner, permissions=step.mode)
+        if step.into_directory:
+            dest = posixpath.join(dest, posixpath.basename(step.path))
+        return c.with_file(dest, source.file(step.path), owner=owner, permissions=step.mode)
+
+
+def _config(c: dagger.Container, step: PlanStep) -> dagger.Container:
+    if isinstance(step, Env):
+        for name, value in step.values:
+            c = c.with_env_variable(name, value, expand=False)
+        return c
+    if isinstance(step, Label):
+        for key, value in step.values:
+            c = c.with_label(key, value)
+        return c
+    if isinstance(step, Expose):
+        return c.with_exposed_port(step.port, protocol=_PROTOCOL[step.protocol])
+    if isinstance(step, Entrypoint):
+        # Like a Dockerfile ENTRYPOINT, a new entrypoint drops the inherited default args.
+        return c.with_entrypoint(list(step.argv), keep_default_args=False)
+    if isinstance(step, Cmd):
+        return c.with_default_args(list(step.argv))
+    if isinstance(step, Healthcheck):
+        if step.argv is None:
+            return c.without_docker_healthcheck()
+        return c.with_docker_healthcheck(
+            list(step.argv),
+            interval=_duration(step.interval),
+            timeout=_duration(step.timeout),
+            start_period=_duration(step.start_period),
+            retries=step.retries,
+        )
+    raise AssertionError(f"unknown step {step!r}")
+
+
+def _resolve(path: str, workdir: str | None) -> str:
+    """An absolute path; a trailing ``/`` is kept (it means "into this directory")."""
+    absolute = posixpath.normpath(posixpath.join(workdir or "/", path))
+    return absolute + "/" if path.endswith("/") and absolute != "/" else absolute
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.3f}".rstrip("0").rstrip(".") + "s"
