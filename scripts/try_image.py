@@ -18,7 +18,9 @@ def main(image: str, port: str) -> int:
     docker = find_client().path
     container = subprocess.run(
         [docker, "run", "-d", "-p", f"127.0.0.1::{port}", image],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     try:
         address = subprocess.run(
