@@ -10,11 +10,10 @@ import sys
 import time
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from rich.console import Console
-from rich.live import Live
-from rich.table import Table
-
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
     from framework.engines.base import BuildResult, StepReport
 
 __all__ = ["LiveProgress", "PlainProgress", "Progress", "SilentProgress", "default_progress"]
@@ -94,6 +93,9 @@ class LiveProgress:
     """A live table of steps on a terminal, refreshed as the build runs."""
 
     def __init__(self, console: Console | None = None) -> None:
+        from rich.console import Console
+        from rich.live import Live
+
         self._console = console or Console(stderr=True)
         self._rows: dict[str, list[str]] = {}
         self._started: dict[str, float] = {}
@@ -104,6 +106,8 @@ class LiveProgress:
         self._title = ""
 
     def _table(self) -> Table:
+        from rich.table import Table
+
         table = Table(title=getattr(self, "_title", ""), expand=True, show_edge=False)
         table.add_column("step", ratio=3, overflow="ellipsis", no_wrap=True)
         table.add_column("status", width=10)

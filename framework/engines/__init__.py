@@ -3,10 +3,15 @@ the :class:`Engine` interface; :func:`select_engine` maps a name to one."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from framework.engines.base import BuildRequest, BuildResult, Engine, StepReport
-from framework.engines.dagger import DaggerEngine, dagger_reachable
+from framework.engines.dagger.reach import dagger_reachable
 from framework.engines.docker import DockerEngine
 from framework.errors import SpecError
+
+if TYPE_CHECKING:
+    from framework.engines.dagger import DaggerEngine
 
 __all__ = [
     "BuildRequest",
@@ -21,6 +26,20 @@ __all__ = [
 ENGINES = ("auto", "dagger", "docker")
 
 
+def __getattr__(name: str) -> Any:
+    if name == "DaggerEngine":  # imports the Dagger SDK, so only when asked for
+        from framework.engines.dagger import DaggerEngine
+
+        return DaggerEngine
+    raise AttributeError(name)
+
+
+def _dagger() -> Engine:
+    from framework.engines.dagger import DaggerEngine
+
+    return DaggerEngine()
+
+
 def select_engine(engine: str | Engine) -> tuple[Engine, str]:
     """The engine for ``engine`` and why it was chosen.
 
@@ -33,10 +52,10 @@ def select_engine(engine: str | Engine) -> tuple[Engine, str]:
     if engine == "docker":
         return DockerEngine(), "asked for"
     if engine == "dagger":
-        return DaggerEngine(), "asked for"
+        return _dagger(), "asked for"
     if engine == "auto":
         reason = dagger_reachable()
         if reason is not None:
-            return DaggerEngine(), f"auto: {reason}"
+            return _dagger(), f"auto: {reason}"
         return DockerEngine(), "auto: no Dagger session or CLI here; using the Docker daemon"
     raise SpecError(f"unknown engine {engine!r}", fix=f"choose one of {', '.join(ENGINES)}")

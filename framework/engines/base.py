@@ -41,6 +41,8 @@ class BuildResult(BaseModel):
     plan_digest: str
     steps: tuple[StepReport, ...]
     duration: float
+    context_bytes: int | None = None
+    """Bytes of build context the engine received, where it reports them."""
 
     def executed(self) -> tuple[StepReport, ...]:
         return tuple(s for s in self.steps if s.status == "executed")

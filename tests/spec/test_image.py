@@ -32,7 +32,8 @@ from framework.spec import (
 def _line() -> int:
     """The line number of the caller."""
     frame = inspect.currentframe()
-    assert frame is not None and frame.f_back is not None
+    assert frame is not None
+    assert frame.f_back is not None
     return frame.f_back.f_lineno
 
 
@@ -346,7 +347,9 @@ def test_copy_inline_text_and_bytes(base: Image) -> None:
 @pytest.mark.parametrize(
     ("owner", "mode"), [("app", None), ("1000:1000", 0o644), (None, 0o4755), ("www-data", 0)]
 )
-def test_copy_owner_and_mode(base: Image, ctx: Context, owner: str | None, mode: int | None) -> None:
+def test_copy_owner_and_mode(
+    base: Image, ctx: Context, owner: str | None, mode: int | None
+) -> None:
     (step,) = base.copy(ctx / "app.py", "/app.py", owner=owner, mode=mode).steps
     assert isinstance(step, Copy)
     assert step.owner == owner

@@ -27,7 +27,7 @@ from framework.errors import BuildError, EngineUnavailable
 from framework.plan import BuildPlan, describe_step
 from framework.spec import Inline
 
-__all__ = ["DaggerEngine", "dagger_reachable"]
+__all__ = ["DaggerEngine"]
 
 _FIX = (
     "install the Dagger CLI (https://docs.dagger.io/install) next to a container runtime, "
@@ -37,17 +37,6 @@ _FIX = (
 
 
 _FILESYSTEM_STEPS = {"run", "copy", "stage_copy", "workdir"}
-
-
-def dagger_reachable() -> str | None:
-    """Why a Dagger engine can be reached without downloading anything, or ``None``."""
-    if os.environ.get("DAGGER_SESSION_PORT"):
-        return "a Dagger session is open (DAGGER_SESSION_PORT)"
-    cli = os.environ.get("_EXPERIMENTAL_DAGGER_CLI_BIN") or shutil.which("dagger")
-    if cli:
-        runner = os.environ.get("_EXPERIMENTAL_DAGGER_RUNNER_HOST")
-        return f"the Dagger CLI at {cli}" + (f" with the engine at {runner}" if runner else "")
-    return None
 
 
 @contextmanager

@@ -66,6 +66,7 @@ class DockerEngine:
             plan_digest=request.plan.digest,
             steps=_reports(request.plan, rendered, parser),
             duration=time.monotonic() - started,
+            context_bytes=sum(parser.context_bytes.values()),
         )
         return result
 
