@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+import re
 import shlex
 
 from pydantic import Field
@@ -41,6 +42,7 @@ from framework.spec.sources import ContextPath
 __all__ = ["ContextEntry", "RenderedBuild", "StepVertex", "render"]
 
 VALUE_ARG_PREFIX = "FRAMEWORK_VALUE_"
+_COPY_SPECIAL = re.compile(r"[\\$'\"]")
 ROOT = "0:0"
 
 
@@ -107,11 +109,19 @@ class _State:
             identity = ["context", ctx.path.name, source.path, *ctx.include, "", *ctx.exclude]
         base = "c-" + hashlib.sha256("\0".join(identity).encode()).hexdigest()[:16]
         name, suffix = base, 1
-        while name in self.entries and self.entries[name].source != source:
+        while name in self.entries and _key(self.entries[name].source) != _key(source):
             suffix += 1
             name = f"{base}-{suffix}"
         self.entries[name] = ContextEntry(name=name, source=source)
         return name
+
+
+def _key(source: ContextPath | Inline) -> tuple[object, ...]:
+    """What a source sends, without where it was declared."""
+    if isinstance(source, Inline):
+        return ("inline", source.sha256)
+    ctx = source.context
+    return ("context", ctx.path, ctx.include, ctx.exclude, source.path)
 
 
 def _render_stage(plan: BuildPlan, stage: Stage, state: _State) -> str:
@@ -227,8 +237,8 @@ def _json(argv: tuple[str, ...] | list[str]) -> str:
 
 
 def _json_path_list(paths: list[str]) -> str:
-    # COPY expands variables even in its JSON form: escape the escape and '$'.
-    return _json([p.replace("\\", "\\\\").replace("$", "\\$") for p in paths])
+    # COPY runs the words of its JSON form through the shell-word lexer too.
+    return _json([_COPY_SPECIAL.sub(r"\\\g<0>", p) for p in paths])
 
 
 def _quote(text: str) -> str:

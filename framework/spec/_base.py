@@ -81,6 +81,7 @@ def validated(cls: type[M], at: Origin | None, /, **data: object) -> M:
 
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_MOUNT_PATH = re.compile(r"/[A-Za-z0-9/._+@~:-]*")
 _USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?")
 
 
@@ -124,10 +125,12 @@ def check_path(path: str, what: str, *, absolute: bool = False) -> str:
 
 
 def check_mount_target(path: str, what: str) -> str:
+    """Mount paths travel in unquoted ``--mount=`` options: a conservative character set."""
     check_path(path, what, absolute=True)
-    if any(c in path for c in ',"$\\'):
+    if not _MOUNT_PATH.fullmatch(path):
         raise SpecError(
-            f'{what} {path!r} contains one of , " $ \\, which mount options cannot carry',
-            fix="choose a mount path without those characters",
+            f"{what} {path!r} has characters a mount option cannot carry"
+            " (white space, quotes, ',', '$', backslash ...)",
+            fix="use letters, digits and / . _ - + @ ~ : in mount paths",
         )
     return path

@@ -227,7 +227,11 @@ class Image(Model):
     def named(self, name: str) -> Image:
         """Give the image a name for people (progress, errors, Dockerfile stage names)."""
         origin = caller_origin()
-        return self._evolve(name=name, origin=self.origin or origin)
+        if not name.strip():
+            raise SpecError(
+                "image name is empty", fix="give a non-empty name, or none", where=where(origin)
+            )
+        return self._evolve(name=name)
 
     def apply(self, fragment: Callable[[Image], Image]) -> Image:
         """Apply a reusable fragment, a function ``Image -> Image``."""

@@ -1,9 +1,10 @@
 """``.dockerignore`` pattern matching, as Docker's own matcher does it.
 
 Patterns are relative to the context root; a leading ``/`` is ignored. ``*`` matches
-within one path segment, ``?`` one character, ``**`` any number of segments, ``[...]``
-a character class, ``\\`` escapes the next character. A pattern that matches a
-directory matches everything below it. A pattern starting with ``!`` is an exception;
+within one path segment, ``?`` one character, ``**`` any number of leading directories
+(as in Docker's matcher, ``**.py`` therefore matches only files named ``.py``; write
+``**/*.py``), ``[...]`` a character class, ``\\`` escapes the next character. A pattern
+that matches a directory matches everything below it. A pattern starting with ``!`` is an exception;
 the last pattern that matches a path decides.
 """
 
@@ -25,12 +26,12 @@ def _compile(pattern: str) -> re.Pattern[str]:
         c = pattern[i]
         if c == "*":
             if pattern.startswith("**", i):
+                # As moby's patternmatcher: "**" and "**/" match any leading directories;
+                # only at the very end does "**" match everything.
                 i += 2
                 if pattern.startswith("/", i):
                     i += 1
-                    out.append("(?:.*/)?")
-                else:
-                    out.append(".*")
+                out.append(".*" if i == len(pattern) else "(?:.*/)?")
                 continue
             out.append("[^/]*")
         elif c == "?":

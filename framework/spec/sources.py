@@ -54,8 +54,11 @@ class Context(Model):
                 fix="create the directory, or give a path relative to the declaring file",
                 where=where(origin),
             )
-        for pattern in (*include, *exclude):
-            check_text(pattern, "context pattern")
+        try:
+            for pattern in (*include, *exclude):
+                check_text(pattern, "context pattern")
+        except SpecError as exc:
+            raise exc.at(where(origin)) from None
         fields: dict[str, object] = {
             "path": resolved,
             "include": tuple(include),
@@ -80,7 +83,10 @@ class ContextPath(Model):
     @classmethod
     def inside(cls, context: Context, relative: str, origin: Origin | None) -> ContextPath:
         """Validate ``relative`` against ``context``: it must stay inside and exist."""
-        check_text(relative, "context path")
+        try:
+            check_text(relative, "context path")
+        except SpecError as exc:
+            raise exc.at(where(origin)) from None
         if relative.startswith("/") or Path(relative).is_absolute():
             raise SpecError(
                 f"copy source {relative!r} is an absolute path",

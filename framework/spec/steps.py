@@ -195,7 +195,11 @@ class Label(_Step):
         for key, value in self.values:
             if not key:
                 raise SpecError("a label key is empty", fix="give every label a key")
-            check_text(key, "label key")
+            if "=" in key or any(ord(c) < 0x20 or c == "\x7f" for c in key):
+                raise SpecError(
+                    f"label key {key!r} contains '=' or a control character",
+                    fix="use a key like 'org.example.name' (values may hold anything)",
+                )
             check_text(value, f"value of label {key!r}")
         return self
 

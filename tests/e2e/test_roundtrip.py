@@ -74,3 +74,26 @@ def test_tricky_strings_roundtrip(docker: Docker) -> None:
 @given(values=st.lists(text, min_size=4, max_size=6))
 def test_arbitrary_strings_roundtrip(docker: Docker, values: list[str]) -> None:
     _roundtrip(docker, values)
+
+
+# File names a Dockerfile could misread; no '/', NUL or line breaks (paths cannot hold them).
+NAMES = ["it's", 'say "hi"', "$HOME", "${x}", "back\\slash", "a b", "ünï ☃", "-rf", "*?[x]"]
+
+
+def test_tricky_file_names_roundtrip(docker: Docker) -> None:
+    builder = Image.from_("debian:bookworm-slim")
+    for i, name in enumerate(NAMES):
+        builder = builder.copy(Inline(f"{i}"), f"/src/{name}")
+    image = Image.from_("python:3.11-slim").workdir("/w/it's $dir").copy(builder / "/src", "/dst")
+    for name in NAMES:
+        image = image.copy(builder / f"/src/{name}" if "*" not in name else Inline("x"), f"{name}")
+    tag = docker.tag("names")
+    build(image, tag=tag, progress=SilentProgress())
+    script = (
+        "import json, os;"
+        "print(json.dumps([os.getcwd(), sorted(os.listdir('.')), sorted(os.listdir('/dst'))]))"
+    )
+    cwd, here, copied = json.loads(docker.run(tag, "python3", "-c", script))
+    assert cwd == "/w/it's $dir"
+    assert here == sorted(NAMES)
+    assert copied == sorted(NAMES)

@@ -801,12 +801,6 @@ def _rejected_or(build: Callable[[], Image]) -> RenderedBuild | None:
         return None
 
 
-@pytest.mark.xfail(
-    reason="framework bug: label keys are only checked for NUL (steps.py Label._check) and "
-    "rendered with _quote() (dockerfile.py _render_step): a line break in a key starts a new "
-    "instruction, and '=' in a key splits the word there (Docker 20.10 refuses the line)",
-    strict=True,
-)
 @pytest.mark.parametrize("key", ["a\nRUN touch /pwned", "a=b"])
 def test_label_keys_render_exactly(key: str) -> None:
     rendered = _rejected_or(lambda: Image.from_("alpine").label({key: "v"}))
@@ -818,13 +812,6 @@ def test_label_keys_render_exactly(key: str) -> None:
     assert name_values(label, dict(rendered.build_args)) == [(key, "v")]
 
 
-@pytest.mark.xfail(
-    reason="framework bug: mount targets may hold white space or a quote "
-    "(_base.py check_mount_target), which _render_run writes unquoted into --mount=...: "
-    "BuildKit ends the flag at the space and runs the rest of the line as a shell command "
-    "(checked with Docker 20.10)",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "build",
     [
@@ -857,13 +844,6 @@ def test_mount_targets_survive_flag_parsing(build: Callable[[], Image]) -> None:
     assert fields["target"] == targets[0]
 
 
-@pytest.mark.xfail(
-    reason="framework bug: _json_path_list (dockerfile.py) escapes '\\' and '$' but not "
-    "quotes, and BuildKit removes quotes from COPY paths even in JSON form: a destination "
-    "or stage path with ' or \" fails the build ('unexpected end of statement while "
-    "looking for matching single-quote', Docker 20.10)",
-    strict=True,
-)
 @pytest.mark.parametrize("dest", ["/srv/it's/app.toml", '/srv/"q"/app.toml'])
 def test_copy_paths_with_quotes_render_exactly(dest: str) -> None:
     builder = Image.from_("alpine").run("true")
@@ -890,13 +870,6 @@ def test_copy_paths_with_spaces_dollars_and_backslashes(dest: str) -> None:
         assert [process_word(p, {}) for p in json.loads(rest)][-1] == dest
 
 
-@pytest.mark.xfail(
-    reason="framework bug: _State.entry (dockerfile.py) compares sources with pydantic ==, "
-    "which includes origins: the same context file copied from two different lines gets "
-    "two context entries (c-<hash> and c-<hash>-2), so the Dockerfile depends on where "
-    "things were declared although the plan digest does not",
-    strict=True,
-)
 def test_equal_sources_declared_on_different_lines_share_an_entry(tmp_path: Path) -> None:
     root = _write(tmp_path / "app", {"a.txt": "a"})
     one = Image.from_("alpine").copy(Context(root) / "a.txt", "/one")

@@ -37,12 +37,6 @@ def _check_message(err: SpecError) -> None:
     assert isinstance(err, FrameworkError)
 
 
-NO_WHERE = pytest.mark.xfail(
-    reason="framework bug: check_text() in ContextPath.inside and Context.__init__ raises "
-    "without where although the declaring origin is known (sources.py)",
-    strict=True,
-)
-
 # (build, words the problem must contain, words the fix must contain)
 CASES = [
     # relative paths with no workdir before them
@@ -130,14 +124,12 @@ CASES = [
         "context path contains a NUL",
         "remove the NUL",
         id="nul-source",
-        marks=NO_WHERE,
     ),
     pytest.param(
         lambda b, c: Context(c.path, exclude=["a\x00"]),
         "context pattern contains a NUL",
         "NUL",
         id="nul-pattern",
-        marks=NO_WHERE,
     ),
     # copy destination, owner, mode
     pytest.param(
@@ -291,7 +283,10 @@ CASES = [
         lambda b, c: b.label(a="x\x00"), "value of label 'a' contains a NUL", "NUL", id="nul-label"
     ),
     pytest.param(
-        lambda b, c: b.label({"a\x00": "x"}), "label key contains a NUL", "NUL", id="nul-label-key"
+        lambda b, c: b.label({"a\x00": "x"}),
+        "contains '=' or a control character",
+        "org.example",
+        id="nul-label-key",
     ),
     pytest.param(
         lambda b, c: b.run(["echo", "a\x00"]), "run argument contains a NUL", "NUL", id="nul-argv"
@@ -418,22 +413,25 @@ CASES = [
     ),
     pytest.param(
         lambda b, c: b.run("x", cache="/a,b"),
-        "cache mount target '/a,b' contains one of ,",
-        "without those characters",
+        "cache mount target '/a,b' has characters a mount option cannot carry",
+        "mount paths",
         id="cache-comma",
     ),
     pytest.param(
-        lambda b, c: b.run("x", cache='/a"b'), "contains one of ,", "mount path", id="cache-quote"
+        lambda b, c: b.run("x", cache='/a"b'),
+        "a mount option cannot carry",
+        "mount path",
+        id="cache-quote",
     ),
     pytest.param(
         lambda b, c: b.run("x", cache="/$HOME"),
-        "contains one of ,",
+        "a mount option cannot carry",
         "mount path",
         id="cache-dollar",
     ),
     pytest.param(
         lambda b, c: b.run("x", cache="/a\\b"),
-        "contains one of ,",
+        "a mount option cannot carry",
         "mount path",
         id="cache-backslash",
     ),
@@ -644,13 +642,17 @@ def test_the_same_secret_used_twice_is_no_clash() -> None:
 # -- values built directly ------------------------------------------------------------
 
 DIRECT = [
-    pytest.param(lambda: CacheMount(target="/a,b"), "contains one of ,", id="cache-comma"),
+    pytest.param(
+        lambda: CacheMount(target="/a,b"), "a mount option cannot carry", id="cache-comma"
+    ),
     pytest.param(lambda: CacheMount(target="/c", id="x,y"), "cache id", id="cache-id-comma"),
     pytest.param(lambda: Secret.env("1TOKEN"), "'1TOKEN' is not a valid name", id="secret-var"),
     pytest.param(lambda: Secret.env("T", id="-t"), "secret id '-t' is not valid", id="secret-id"),
     pytest.param(lambda: Secret.env("T").as_env("A B"), "secret variable 'A B'", id="use-env"),
     pytest.param(lambda: Secret.env("T").as_file("run/t"), "not absolute", id="use-relative"),
-    pytest.param(lambda: Secret.env("T").as_file("/a,b"), "contains one of ,", id="use-comma"),
+    pytest.param(
+        lambda: Secret.env("T").as_file("/a,b"), "a mount option cannot carry", id="use-comma"
+    ),
     pytest.param(lambda: SecretUse(secret=Secret.env("T")), "exactly one of", id="use-none"),
     pytest.param(
         lambda: SecretUse(secret=Secret.env("T"), env="T", path="/t"), "exactly one", id="use-both"
@@ -669,11 +671,6 @@ def test_invalid_values_built_directly(build: Callable[[], object], problem: str
 # -- framework bugs -------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="framework bug: Image.named() keeps the base image's origin, so an invalid "
-    "name is reported at the Image.from_() line instead of the .named() line",
-    strict=True,
-)
 def test_where_of_an_empty_name_is_the_named_call() -> None:
     start = Image.from_("alpine")
     with pytest.raises(SpecError) as info:
