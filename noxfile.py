@@ -1,4 +1,4 @@
-"""Developer and CI sessions: ``nox -s tests``, ``lint``, ``typecheck``, ``demo``.
+"""Developer and CI sessions: ``tests``, ``lint``, ``typecheck``, ``demo``, ``bench``.
 
 ``tests`` and ``demo`` first make sure a BuildKit-capable Docker engine and the base
 images exist (``scripts/engine-up.sh``: installs and starts them as root where missing).
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.sessions = ["lint", "typecheck", "tests", "bench-smoke"]
 nox.options.reuse_existing_virtualenvs = True
 
 ENGINE_UP = ["bash", "scripts/engine-up.sh"]
@@ -46,3 +46,19 @@ def demo(session: nox.Session) -> None:
     session.run(*ENGINE_UP, external=True)
     session.run("python", "pipelines/flask_app.py")
     session.run("python", "scripts/try_image.py", "flask-app", "5000")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against hand-written Dockerfiles; writes BENCHMARKS.md."""
+    session.install("-e", ".")
+    session.run(*ENGINE_UP, external=True)
+    session.run("python", "-m", "bench.run", *session.posargs)
+
+
+@nox.session(name="bench-smoke")
+def bench_smoke(session: nox.Session) -> None:
+    """One repetition of every benchmark case: proves the harness runs (part of CI)."""
+    session.install("-e", ".")
+    session.run(*ENGINE_UP, external=True)
+    session.run("python", "-m", "bench.run", "--smoke")

@@ -38,6 +38,7 @@ class DockerEngine:
     def __init__(self, client: str | None = None) -> None:
         self._explicit = client
         self._client: DockerClient | None = None
+        self._daemon: str | None = None
 
     @property
     def client(self) -> DockerClient:
@@ -46,7 +47,13 @@ class DockerEngine:
         return self._client
 
     def check(self) -> None:
-        check_daemon(self.client)
+        """Find the client and reach the daemon; an engine object checks once.
+
+        Reuse one ``DockerEngine`` across builds (``build(..., engine=engine)``) to pay
+        for the probes once; a daemon that goes away later fails the build cleanly.
+        """
+        if self._daemon is None:
+            self._daemon = check_daemon(self.client)
 
     async def build(self, request: BuildRequest) -> BuildResult:
         started = time.monotonic()
