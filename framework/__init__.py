@@ -4,8 +4,9 @@
 >>> app = Image.from_("python:3.11-slim").workdir("/app").cmd(["python", "app.py"])
 """
 
+from typing import TYPE_CHECKING, Any
+
 from framework.build import build, build_async
-from framework.engines import BuildResult, DockerEngine, StepReport
 from framework.errors import (
     BuildError,
     EngineUnavailable,
@@ -17,6 +18,21 @@ from framework.plan import BuildPlan, compile
 from framework.progress import LiveProgress, PlainProgress, SilentProgress
 from framework.render import render
 from framework.spec import CacheMount, Context, Image, Inline, Secret
+
+if TYPE_CHECKING:
+    from framework.engines import BuildResult, DockerEngine, StepReport
+
+_ENGINE_NAMES = {"BuildResult", "DockerEngine", "StepReport"}
+
+
+def __getattr__(name: str) -> Any:
+    """Engine classes load on first use: describing images does not import them."""
+    if name in _ENGINE_NAMES:
+        from framework import engines
+
+        return getattr(engines, name)
+    raise AttributeError(f"module 'framework' has no attribute {name!r}")
+
 
 __all__ = [
     "BuildError",

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import anyio
-
-from framework.engines import BuildRequest, BuildResult, Engine, select_engine
 from framework.errors import SpecError
 from framework.plan import BuildPlan, compile
 from framework.progress import Progress, default_progress
 from framework.spec import Image, Secret
+
+if TYPE_CHECKING:
+    from framework.engines import BuildResult, Engine
 
 __all__ = ["build", "build_async", "read_secrets"]
 
@@ -23,12 +26,19 @@ def build(
     tag: str | Sequence[str] = (),
     engine: str | Engine = "docker",
     progress: Progress | None = None,
+    push: bool = False,
+    archive: str | Path | None = None,
+    platform: str | None = None,
+    cache_from: Sequence[str] = (),
+    cache_to: Sequence[str] = (),
 ) -> BuildResult:
     """Compile ``image``, build it on ``engine`` and tag it with ``tag``.
 
     ``engine`` is ``"docker"`` (BuildKit in the local Docker daemon), ``"dagger"``, or
     ``"auto"`` (Dagger where reachable without a download, else docker); the display
-    says which was chosen and why.
+    says which was chosen and why. ``push`` pushes the tags; ``archive`` writes the image
+    to a tar file; ``platform``, ``cache_from`` and ``cache_to`` are passed to BuildKit
+    (see :class:`framework.engines.BuildRequest`).
 
     Invalid descriptions and missing secret sources raise
     :class:`framework.errors.SpecError` before any engine starts; a missing engine
@@ -36,7 +46,21 @@ def build(
     :class:`framework.errors.BuildError` and tags nothing. Progress goes to
     ``progress`` (default: a live display on a terminal, plain lines otherwise).
     """
-    return anyio.run(_build, image, tag, engine, progress)
+    call = functools.partial(
+        build_async,
+        image,
+        tag=tag,
+        engine=engine,
+        progress=progress,
+        push=push,
+        archive=archive,
+        platform=platform,
+        cache_from=cache_from,
+        cache_to=cache_to,
+    )
+    import anyio  # loaded with the first build, like the engines
+
+    return anyio.run(call)
 
 
 async def build_async(
@@ -45,13 +69,36 @@ async def build_async(
     tag: str | Sequence[str] = (),
     engine: str | Engine = "docker",
     progress: Progress | None = None,
+    push: bool = False,
+    archive: str | Path | None = None,
+    platform: str | None = None,
+    cache_from: Sequence[str] = (),
+    cache_to: Sequence[str] = (),
 ) -> BuildResult:
     """:func:`build` for code that already runs an event loop (asyncio or trio)."""
-    return await _build(image, tag, engine, progress)
+    options = _Options(
+        tags=(tag,) if isinstance(tag, str) else tuple(tag),
+        push=push,
+        archive=None if archive is None else Path(archive),
+        platform=platform,
+        cache_from=tuple(cache_from),
+        cache_to=tuple(cache_to),
+    )
+    return await _build(image, options, engine, progress)
+
+
+@dataclass(frozen=True)
+class _Options:
+    tags: tuple[str, ...]
+    push: bool
+    archive: Path | None
+    platform: str | None
+    cache_from: tuple[str, ...]
+    cache_to: tuple[str, ...]
 
 
 async def _build(
-    image: Image, tag: str | Sequence[str], engine: str | Engine, progress: Progress | None
+    image: Image, options: _Options, engine: str | Engine, progress: Progress | None
 ) -> BuildResult:
     if not isinstance(image, Image):
         raise SpecError(
@@ -59,12 +106,29 @@ async def _build(
             fix="pass the Image your pipeline function returns",
         )
     plan = compile(image)
-    tags = (tag,) if isinstance(tag, str) else tuple(tag)
+    if options.push and not options.tags:
+        raise SpecError("push=True but no tag to push", fix="give tag='registry/name:tag'")
     secrets = read_secrets(plan)
+    # Engines load on first build, so describing and rendering images imports less.
+    import anyio
+
+    from framework.engines import BuildRequest, select_engine
+
     chosen, reason = select_engine(engine)
     await anyio.to_thread.run_sync(chosen.check)
     shown = progress or default_progress()
-    request = BuildRequest(plan=plan, tags=tags, progress=shown, secrets=secrets)
+    request = BuildRequest(
+        plan=plan,
+        tags=options.tags,
+        progress=shown,
+        secrets=secrets,
+        push=options.push,
+        archive=options.archive,
+        platform=options.platform,
+        cache_from=options.cache_from,
+        cache_to=options.cache_to,
+    )
+    tags = options.tags
     target = f"{tags[0]} ({plan.target.name})" if tags else plan.target.name
     shown.begin(f"{chosen.name} ({reason})", target)
     try:

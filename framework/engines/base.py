@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -43,6 +44,9 @@ class BuildResult(BaseModel):
     duration: float
     context_bytes: int | None = None
     """Bytes of build context the engine received, where it reports them."""
+    pushed: tuple[str, ...] = ()
+    """References pushed, each as ``name:tag@sha256:...``."""
+    archive: str | None = None
 
     def executed(self) -> tuple[StepReport, ...]:
         return tuple(s for s in self.steps if s.status == "executed")
@@ -53,12 +57,24 @@ class BuildResult(BaseModel):
 
 @dataclass(frozen=True)
 class BuildRequest:
-    """What an engine is asked to do. ``secrets`` maps secret ids to their values."""
+    """What an engine is asked to do.
+
+    ``secrets`` maps secret ids to their values. ``push`` pushes every tag to its
+    registry; ``archive`` writes the image to a ``docker save`` style tar; ``platform``
+    builds for another platform (e.g. ``linux/arm64``); ``cache_from`` references are
+    offered to BuildKit as cache; each ``cache_to`` reference receives the image with
+    its build cache inline and is pushed.
+    """
 
     plan: BuildPlan
     tags: tuple[str, ...]
     progress: Progress
     secrets: Mapping[str, bytes] = field(default_factory=dict, repr=False)
+    push: bool = False
+    archive: Path | None = None
+    platform: str | None = None
+    cache_from: tuple[str, ...] = ()
+    cache_to: tuple[str, ...] = ()
 
 
 class Engine(Protocol):

@@ -7,6 +7,7 @@ that image a stage of this one: multistage builds come from plain references.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -252,9 +253,10 @@ class Image(Model):
 
     # -- derived facts --------------------------------------------------------------
 
+    @functools.cached_property
     def final_workdir(self) -> str | None:
-        """The workdir after all steps, as far as the description sets it."""
-        current = self.base.final_workdir() if isinstance(self.base, Image) else None
+        """The workdir after all steps, as far as the description sets it (computed once)."""
+        current = self.base.final_workdir if isinstance(self.base, Image) else None
         for step in self.steps:
             if isinstance(step, Workdir):
                 current = posixpath.normpath(posixpath.join(current or "/", step.path))
@@ -264,7 +266,7 @@ class Image(Model):
     def _check_relative_paths(self) -> Image:
         if self.name is not None and not self.name.strip():
             raise SpecError("image name is empty", fix="give a non-empty name, or none")
-        current = self.base.final_workdir() if isinstance(self.base, Image) else None
+        current = self.base.final_workdir if isinstance(self.base, Image) else None
         for step in self.steps:
             path = step.path if isinstance(step, Workdir) else None
             path = step.dest if isinstance(step, Copy) else path

@@ -103,7 +103,7 @@ def test_one_base_is_reused_by_many_images() -> None:
     assert derived.base is common
     assert isinstance(derived.steps[0], Run)
     assert derived.steps[0].script == "true"
-    assert common.final_workdir() == "/app"
+    assert common.final_workdir == "/app"
 
 
 def test_chaining_appends_steps_in_order(base: Image) -> None:
@@ -384,14 +384,14 @@ def test_env_keyword_overrides_mapping(base: Image) -> None:
 def test_workdir_absolute_then_relative(base: Image) -> None:
     image = base.workdir("/app").workdir("src").workdir("../lib")
     assert [s.path for s in image.steps if isinstance(s, Workdir)] == ["/app", "src", "../lib"]
-    assert image.final_workdir() == "/app/lib"
-    assert base.final_workdir() is None
+    assert image.final_workdir == "/app/lib"
+    assert base.final_workdir is None
 
 
 def test_relative_workdir_after_a_base_image_with_one(base: Image) -> None:
     parent = base.workdir("/srv")
     child = Image.from_(parent).workdir("app").copy(Inline("x"), "conf.txt")
-    assert child.final_workdir() == "/srv/app"
+    assert child.final_workdir == "/srv/app"
     assert isinstance(child.steps[1], Copy)
     assert child.steps[1].dest == "conf.txt"
 

@@ -85,7 +85,7 @@ class DaggerEngine:
         try:
             with tempfile.TemporaryDirectory(prefix="framework-dagger-") as tmp, _cli_on_path():
                 async with dagger.connection(config):
-                    image_id = await self._build(request, Path(tmp))
+                    image_id, pushed = await self._build(request, Path(tmp))
         except dagger.ProvisionError as exc:
             raise EngineUnavailable(
                 "dagger", f"no Dagger engine could be reached or provisioned ({exc})", fix=_FIX
@@ -107,10 +107,14 @@ class DaggerEngine:
             plan_digest=request.plan.digest,
             steps=_reports(request.plan),
             duration=time.monotonic() - started,
+            pushed=pushed,
+            archive=None if request.archive is None else str(request.archive),
         )
         return result
 
-    async def _build(self, request: BuildRequest, tmp: Path) -> str:
+    async def _build(self, request: BuildRequest, tmp: Path) -> tuple[str, tuple[str, ...]]:
+        """Build, export and publish; the image id and the references pushed."""
+
         def inline_file(source: Inline) -> str:
             path = tmp / source.sha256
             path.write_bytes(source.content)
@@ -120,15 +124,23 @@ class DaggerEngine:
         async def is_directory(container: dagger.Container, path: str) -> bool:
             return await container.exists(path, expected_type=dagger.ExistsType.DIRECTORY_TYPE)
 
-        mapping = DaggerMapping(dag, inline_file=inline_file, is_directory=is_directory)
+        if request.cache_from or request.cache_to:
+            raise Unsupported(
+                "cache_from/cache_to (configure Dagger's own cache with "
+                "_EXPERIMENTAL_DAGGER_CACHE_CONFIG)"
+            )
+        mapping = DaggerMapping(
+            dag, inline_file=inline_file, is_directory=is_directory, platform=request.platform
+        )
         containers = await mapping.containers(request.plan)
         target = containers[request.plan.digest]
         await target.sync()
         for tag in request.tags:
             await target.export_image(tag)
-        tarball = tmp / "image.tar"
+        tarball = request.archive or tmp / "image.tar"
         await target.export(str(tarball))
-        return _image_id(tarball)
+        pushed = [await target.publish(tag) for tag in request.tags] if request.push else []
+        return _image_id(tarball), tuple(pushed)
 
 
 def _image_id(tarball: Path) -> str:

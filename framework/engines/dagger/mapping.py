@@ -62,7 +62,8 @@ class DaggerMapping:
 
     ``inline_file`` returns a host path holding an inline source's bytes;
     ``is_directory`` answers whether a path in a stage is a directory (a copy out of
-    another image needs to know; the engine asks Dagger).
+    another image needs to know; the engine asks Dagger); ``platform`` (e.g.
+    ``linux/arm64``) applies to every stage.
     """
 
     def __init__(
@@ -71,8 +72,10 @@ class DaggerMapping:
         *,
         inline_file: Callable[[Inline], str],
         is_directory: IsDirectory,
+        platform: str | None = None,
     ) -> None:
         self._dag = client
+        self._platform = None if platform is None else dagger.Platform(platform)
         self._inline_file = inline_file
         self._is_directory = is_directory
         self._hosts: dict[Context, dagger.Directory] = {}
@@ -97,10 +100,10 @@ class DaggerMapping:
             container = built[stage.base_stage]
             workdir = workdirs[stage.base_stage]
         elif stage.base is not None:
-            container = self._dag.container().from_(stage.base)
+            container = self._dag.container(platform=self._platform).from_(stage.base)
             workdir = None
         else:
-            container = self._dag.container()
+            container = self._dag.container(platform=self._platform)
             workdir = None
         user: str | None = None
         for step in stage.steps:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tempfile
 import time
@@ -66,6 +67,9 @@ class DockerEngine:
             argv, env = self._command(request, rendered, work)
             parser = await self._run(argv, env, request, rendered, redact)
             image_id = (work / "iid").read_text().strip()
+        pushed = await self._push(request)
+        if request.archive is not None:
+            await self._docker("save", "-o", str(request.archive), *(request.tags or (image_id,)))
         result = BuildResult(
             engine=self.name,
             image_id=image_id,
@@ -74,8 +78,27 @@ class DockerEngine:
             steps=_reports(request.plan, rendered, parser),
             duration=time.monotonic() - started,
             context_bytes=sum(parser.context_bytes.values()),
+            pushed=pushed,
+            archive=None if request.archive is None else str(request.archive),
         )
         return result
+
+    async def _docker(self, *args: str) -> str:
+        """Run a docker command; a failure is a :class:`BuildError` with its output."""
+        result = await anyio.run_process([self.client.path, *args], check=False)
+        if result.returncode != 0:
+            output = (result.stdout + result.stderr).decode(errors="replace").splitlines()
+            raise BuildError(f"docker {args[0]} failed", output_tail=tuple(output[-15:]))
+        return result.stdout.decode(errors="replace")
+
+    async def _push(self, request: BuildRequest) -> tuple[str, ...]:
+        references = (request.tags if request.push else ()) + request.cache_to
+        pushed: list[str] = []
+        for reference in dict.fromkeys(references):
+            output = await self._docker("push", reference)
+            digest = re.search(r"digest: (sha256:[0-9a-f]{64})", output)
+            pushed.append(f"{reference}@{digest[1]}" if digest else reference)
+        return tuple(pushed)
 
     def _command(
         self, request: BuildRequest, rendered: RenderedBuild, work: Path
@@ -84,8 +107,14 @@ class DockerEngine:
         env = client.environment()
         argv = [*client.build_command(), "--progress=plain", "-f", str(work / "Dockerfile")]
         argv += ["--iidfile", str(work / "iid")]
-        for tag in request.tags:
+        for tag in (*request.tags, *request.cache_to):
             argv += ["-t", tag]
+        if request.platform:
+            argv += ["--platform", request.platform]
+        for reference in request.cache_from:
+            argv += ["--cache-from", reference]
+        if request.cache_to:
+            argv += ["--build-arg", "BUILDKIT_INLINE_CACHE=1"]
         # Values travel in the environment, not argv, so `ps` never shows them.
         for name, value in rendered.build_args:
             argv += ["--build-arg", name]
