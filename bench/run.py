@@ -26,7 +26,7 @@ from pathlib import Path
 
 from framework import Context, DockerEngine, Image, SilentProgress, build
 from framework.engines.docker import find_client
-from framework.engines.docker.images import image_size
+from framework.images import image_size
 from pipelines.flask_app import flask_app
 from pipelines.go_app import go_app
 

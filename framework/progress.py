@@ -6,6 +6,7 @@ display on a terminal and plain lines otherwise (CI logs).
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import TYPE_CHECKING, Protocol, TextIO
@@ -16,7 +17,15 @@ if TYPE_CHECKING:
 
     from framework.engines.base import BuildResult, StepReport
 
-__all__ = ["LiveProgress", "PlainProgress", "Progress", "SilentProgress", "default_progress"]
+__all__ = [
+    "GitHubProgress",
+    "LiveProgress",
+    "PlainProgress",
+    "Progress",
+    "SilentProgress",
+    "default_progress",
+    "github_annotation",
+]
 
 
 class Progress(Protocol):
@@ -152,7 +161,33 @@ class LiveProgress:
 
 
 def default_progress() -> Progress:
-    """A live display when stderr is a terminal, plain lines otherwise."""
+    """Log groups on GitHub Actions, a live display on a terminal, plain lines otherwise."""
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        return GitHubProgress()
     if sys.stderr.isatty():
         return LiveProgress()
     return PlainProgress()
+
+
+def _escape(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+class GitHubProgress(PlainProgress):
+    """Plain lines, each step's output folded in a GitHub Actions log group."""
+
+    def step_started(self, key: str, description: str) -> None:
+        self._print(f"::group::[{key}] {_escape(description)}")
+
+    def step_finished(self, report: StepReport) -> None:
+        self._print("::endgroup::")
+        super().step_finished(report)
+
+
+def github_annotation(message: str, where: str | None) -> str:
+    """A GitHub Actions error annotation, pointing at ``file:line`` when known."""
+    location = ""
+    if where:
+        file, _, line = where.rpartition(":")
+        location = f" file={file},line={line}" if line.isdigit() else f" file={where}"
+    return f"::error{location}::{_escape(message)}"

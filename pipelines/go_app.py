@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from framework import Context, Image, build
-from framework.engines.docker.images import image_size
+from framework.images import image_size
 
 SOURCE = Context("../examples/go_app")
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Make sure a BuildKit-capable Docker engine answers and the base images the
-# example pipelines use exist locally.
+# Make sure a BuildKit-capable Docker engine answers, the base images the example
+# pipelines use exist locally, and a registry answers on 127.0.0.1:5000 (Debian's
+# docker-registry; the tests push to it). Also installs Graphviz, which `graph` uses.
 #
 # Idempotent: a second call only checks. Needs root on a machine without a
 # running daemon (it installs Debian's docker.io and starts dockerd).
@@ -131,9 +132,42 @@ ensure_image() {
   "$@"
 }
 
+REGISTRY=127.0.0.1:5000
+
+registry_answers() { curl -fsS -o /dev/null "http://$REGISTRY/v2/" 2>/dev/null; }
+
+start_registry() {
+  if registry_answers; then log "registry answers on $REGISTRY"; return 0; fi
+  apt_install docker-registry curl
+  need_root "starting the registry" "start a registry on $REGISTRY yourself"
+  mkdir -p /var/lib/framework-registry
+  # Debian's default config asks for htpasswd auth; this test registry is open, loopback only.
+  cat >/var/lib/framework-registry/config.yml <<CONFIG
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: /var/lib/framework-registry/data
+  delete:
+    enabled: true
+http:
+  addr: $REGISTRY
+CONFIG
+  log "starting docker-registry on $REGISTRY (log: /var/log/framework-registry.log)"
+  setsid docker-registry serve /var/lib/framework-registry/config.yml \
+    >/var/log/framework-registry.log 2>&1 < /dev/null &
+  for _ in $(seq 1 30); do
+    registry_answers && { log "registry answers on $REGISTRY"; return 0; }
+    sleep 1
+  done
+  log "error: the registry did not answer within 30 s; see /var/log/framework-registry.log"
+  exit 1
+}
+
 main() {
   command -v dockerd >/dev/null 2>&1 && [ -x "$DOCKER" ] || apt_install docker.io
+  command -v dot >/dev/null 2>&1 || apt_install graphviz
   start_daemon
+  start_registry
   ensure_image debian:bookworm-slim seed_debian debian:bookworm-slim
   ensure_image python:3.11-slim seed_on_debian python:3.11-slim \
     "python3 python3-pip python3-venv python-is-python3 ca-certificates" \

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
 from framework.plan.model import BuildPlan, PlanStep, StageCopy
-from framework.spec import Copy, Run, Workdir
+from framework.spec import (
+    Cmd,
+    Copy,
+    Entrypoint,
+    Env,
+    Expose,
+    Healthcheck,
+    Label,
+    Run,
+    User,
+    Workdir,
+)
 
 __all__ = ["describe_step"]
 
@@ -18,4 +31,16 @@ def describe_step(plan: BuildPlan, step: PlanStep) -> str:
         return f"COPY {plan.stage(step.stage).name}:{step.path} -> {step.dest}"
     if isinstance(step, Workdir):
         return f"WORKDIR {step.path}"
-    return f"{step.kind.upper()} " + step.model_dump_json(exclude={"kind"})
+    if isinstance(step, User):
+        return f"USER {step.user}"
+    if isinstance(step, Env | Label):
+        pairs = " ".join(f"{k}={json.dumps(v)}" for k, v in step.values)
+        return f"{step.kind.upper()} {pairs}"
+    if isinstance(step, Expose):
+        return f"EXPOSE {step.port}/{step.protocol}"
+    if isinstance(step, Entrypoint | Cmd):
+        return f"{step.kind.upper()} {json.dumps(list(step.argv))}"
+    assert isinstance(step, Healthcheck)
+    if step.argv is None:
+        return "HEALTHCHECK NONE"
+    return f"HEALTHCHECK every {step.interval:g}s {json.dumps(list(step.argv))}"

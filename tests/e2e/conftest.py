@@ -95,6 +95,20 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+REGISTRY = "127.0.0.1:5000"
+
+
+@pytest.fixture(scope="session")
+def registry(docker: Docker) -> str:
+    """The local registry that scripts/engine-up.sh starts (Debian's docker-registry)."""
+    try:
+        with urllib.request.urlopen(f"http://{REGISTRY}/v2/", timeout=5) as response:
+            response.read()
+    except OSError as exc:
+        _unavailable(f"no registry on {REGISTRY} ({exc}): run scripts/engine-up.sh as root")
+    return REGISTRY
+
+
 @pytest.fixture(scope="session")
 def docker() -> Iterator[Docker]:
     engine = DockerEngine()

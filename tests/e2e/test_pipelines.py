@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from framework import SilentProgress, build
-from framework.engines.docker.images import image_size
+from framework.images import image_size
 from pipelines.flask_app import flask_app
 from pipelines.go_app import go_app, go_builder
 from pipelines.nginx_site import nginx_site

@@ -1,33 +1,101 @@
-"""Reading the Docker daemon's local image store."""
+"""The Docker daemon's local image store: list, pull (through a mirror), tag, remove."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from typing import Any
 
 from framework.engines.docker.client import find_client
-from framework.errors import EngineUnavailable
+from framework.errors import BuildError, EngineUnavailable
 
-__all__ = ["image_size", "inspect_image"]
+__all__ = [
+    "MIRROR_ENV",
+    "image_size",
+    "inspect_image",
+    "list_images",
+    "mirror_reference",
+    "pull",
+    "remove",
+    "tag",
+]
+
+MIRROR_ENV = "FRAMEWORK_REGISTRY_MIRROR"
+
+
+def _docker(args: list[str], client: str | None) -> str:
+    docker = find_client(client).path
+    result = subprocess.run([docker, *args], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        detail = result.stderr.strip() or result.stdout.strip()
+        if "Cannot connect to the Docker daemon" in detail:
+            raise EngineUnavailable(
+                "docker", detail, fix="start one (as root: bash scripts/engine-up.sh)"
+            )
+        raise BuildError(f"docker {args[0]} {args[1] if len(args) > 1 else ''}: {detail}")
+    return result.stdout
 
 
 def inspect_image(reference: str, client: str | None = None) -> dict[str, Any]:
     """``docker image inspect`` of ``reference`` as a dict."""
-    docker = find_client(client).path
-    result = subprocess.run(
-        [docker, "image", "inspect", reference], capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise EngineUnavailable(
-            "docker",
-            f"cannot inspect image {reference!r}: {result.stderr.strip()}",
-            fix="build or pull the image first, and check the Docker daemon answers",
-        )
-    data: list[dict[str, Any]] = json.loads(result.stdout)
+    data: list[dict[str, Any]] = json.loads(_docker(["image", "inspect", reference], client))
     return data[0]
 
 
 def image_size(reference: str, client: str | None = None) -> int:
     """The size in bytes of ``reference`` in the local image store."""
     return int(inspect_image(reference, client)["Size"])
+
+
+def list_images(client: str | None = None) -> list[dict[str, str]]:
+    """Every tagged image: ``repository``, ``tag``, ``id``, ``size``, ``created``."""
+    out = _docker(["image", "ls", "--format", "{{json .}}"], client)
+    rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+    return [
+        {
+            "repository": row["Repository"],
+            "tag": row["Tag"],
+            "id": row["ID"],
+            "size": row["Size"],
+            "created": row["CreatedSince"],
+        }
+        for row in rows
+    ]
+
+
+def mirror_reference(reference: str, mirror: str) -> str:
+    """Where ``reference`` (a Docker Hub or other registry image) lives on ``mirror``.
+
+    ``python:3.11-slim`` -> ``<mirror>/library/python:3.11-slim``; a reference that
+    names its registry keeps its path: ``ghcr.io/o/app:1`` -> ``<mirror>/o/app:1``.
+    """
+    first, _, rest = reference.partition("/")
+    has_registry = bool(rest) and ("." in first or ":" in first or first == "localhost")
+    path = rest if has_registry else reference
+    if "/" not in path:
+        path = "library/" + path
+    return f"{mirror.rstrip('/')}/{path}"
+
+
+def pull(reference: str, *, mirror: str | None = None, client: str | None = None) -> str:
+    """Pull ``reference``; with a mirror (argument or ``$FRAMEWORK_REGISTRY_MIRROR``),
+    pull it from there and tag it as ``reference``. Returns the image id."""
+    mirror = mirror or os.environ.get(MIRROR_ENV)
+    if mirror:
+        source = mirror_reference(reference, mirror)
+        _docker(["pull", "-q", source], client)
+        _docker(["tag", source, reference], client)
+    else:
+        _docker(["pull", "-q", reference], client)
+    return str(inspect_image(reference, client)["Id"])
+
+
+def tag(source: str, target: str, client: str | None = None) -> None:
+    """Give the image ``source`` the extra name ``target``."""
+    _docker(["tag", source, target], client)
+
+
+def remove(reference: str, *, force: bool = False, client: str | None = None) -> None:
+    """Remove the name ``reference`` (the image too when it was its last name)."""
+    _docker(["image", "rm", *(["--force"] if force else []), reference], client)

@@ -1,0 +1,350 @@
+"""``python -m framework``: build, plan, render, graph, list, images.
+
+A pipeline of small steps (parse -> load target -> resolve parameters -> act -> report),
+each a function. Exit codes: 0 success, 1 build failed, 2 usage error, 3 invalid spec
+(including a pipeline that fails to load), 4 engine unavailable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from framework.cli.params import resolve_arguments
+from framework.cli.targets import Pipeline, load_target, registered
+from framework.errors import BuildError, EngineUnavailable, FrameworkError, SpecError
+from framework.plan import BuildPlan, compile, describe_step
+from framework.progress import (
+    LiveProgress,
+    PlainProgress,
+    Progress,
+    SilentProgress,
+    default_progress,
+    github_annotation,
+)
+from framework.render import render
+from framework.render.graph import to_dot, to_mermaid
+
+__all__ = ["EXIT_BUILD_FAILED", "EXIT_ENGINE", "EXIT_SPEC", "EXIT_USAGE", "main"]
+
+EXIT_BUILD_FAILED, EXIT_USAGE, EXIT_SPEC, EXIT_ENGINE = 1, 2, 3, 4
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m framework",
+        description="Describe container images as Python objects; build them with BuildKit.",
+        epilog="TARGET: path/to/pipeline.py[:function], package.module:function, "
+        "or a registered pipeline name (see `list`). Pipeline parameters are options "
+        "after TARGET (see `build TARGET --help`), or FRAMEWORK_PARAM_<NAME> variables.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build a pipeline's image")
+    build.add_argument("target", metavar="TARGET")
+    build.add_argument("-t", "--tag", action="append", default=[], help="tag (repeatable)")
+    build.add_argument("--push", action="store_true", help="push the tags to their registry")
+    build.add_argument("-o", "--output", metavar="ARCHIVE", help="also write a tar archive")
+    build.add_argument("--engine", default="docker", choices=["docker", "dagger", "auto"])
+    build.add_argument("--platform", help="target platform, e.g. linux/arm64")
+    build.add_argument("--cache-from", action="append", default=[], metavar="REF")
+    build.add_argument("--cache-to", action="append", default=[], metavar="REF")
+    build.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    build.add_argument(
+        "--progress", default="auto", choices=["auto", "plain", "tty", "quiet"],
+        help="auto: GitHub groups on Actions, live on a terminal, plain lines otherwise",
+    )  # fmt: skip
+
+    plan = commands.add_parser("plan", help="the stages and steps that would run, with digests")
+    plan.add_argument("target", metavar="TARGET")
+    plan.add_argument("--json", action="store_true")
+
+    rendered = commands.add_parser("render", help="the equivalent Dockerfile")
+    rendered.add_argument("target", metavar="TARGET")
+    rendered.add_argument(
+        "-o", "--output", metavar="DIR",
+        help="write DIR/Dockerfile with the files it copies, ready for `docker build DIR`",
+    )  # fmt: skip
+
+    graph = commands.add_parser("graph", help="the stage graph")
+    graph.add_argument("target", metavar="TARGET")
+    graph.add_argument("--format", default="mermaid", choices=["mermaid", "dot", "svg", "png"])
+    graph.add_argument("-o", "--output", metavar="FILE", help="write to FILE (svg/png need it)")
+
+    listing = commands.add_parser("list", help="registered pipelines and their parameters")
+    listing.add_argument("--json", action="store_true")
+
+    images = commands.add_parser("images", help="the local image store")
+    ops = images.add_subparsers(dest="operation", required=True, metavar="OPERATION")
+    ls = ops.add_parser("ls", help="list images")
+    ls.add_argument("--json", action="store_true")
+    pull = ops.add_parser("pull", help="pull an image (honours FRAMEWORK_REGISTRY_MIRROR)")
+    pull.add_argument("reference")
+    pull.add_argument("--mirror", help="registry to pull through, e.g. 127.0.0.1:5000")
+    tag = ops.add_parser("tag", help="give an image another name")
+    tag.add_argument("source")
+    tag.add_argument("target")
+    rm = ops.add_parser("rm", help="remove an image name")
+    rm.add_argument("reference")
+    rm.add_argument("-f", "--force", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args, extra = _parser().parse_known_args(argv)
+    try:
+        if args.command == "images":
+            _refuse_extra(extra)
+            return _images(args)
+        if args.command == "list":
+            _refuse_extra(extra)
+            return _list(args)
+        pipeline = load_target(args.target)
+        arguments = _pipeline_arguments(pipeline, extra)
+        image = pipeline.image(arguments)
+        if args.command == "build":
+            return _build(args, pipeline, image)
+        plan = compile(image)
+        if args.command == "plan":
+            return _plan(args, plan)
+        if args.command == "render":
+            return _render(args, plan)
+        return _graph(args, plan)
+    except SpecError as exc:
+        return _fail(exc, EXIT_SPEC, exc.where)
+    except EngineUnavailable as exc:
+        return _fail(exc, EXIT_ENGINE, None)
+    except BuildError as exc:
+        return _fail(exc, EXIT_BUILD_FAILED, exc.where)
+    except FrameworkError as exc:  # pragma: no cover - every error is one of the above
+        return _fail(exc, EXIT_BUILD_FAILED, None)
+
+
+def _refuse_extra(extra: list[str]) -> None:
+    if extra:
+        raise SpecError(f"unrecognised arguments: {' '.join(extra)}", fix="see --help")
+
+
+def _fail(exc: FrameworkError, code: int, where: str | None) -> int:
+    print(f"error: {exc}", file=sys.stderr)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        print(github_annotation(str(exc), where), file=sys.stderr)
+    return code
+
+
+def _pipeline_arguments(pipeline: Pipeline, extra: list[str]) -> dict[str, Any]:
+    parameters = pipeline.parameters()
+    parser = argparse.ArgumentParser(
+        prog=f"python -m framework ... {pipeline.source}",
+        description=f"parameters of the pipeline {pipeline.name!r}",
+    )
+    for parameter in parameters:
+        default = "required" if parameter.required else f"default {parameter.default!r}"
+        parser.add_argument(
+            parameter.option,
+            dest=parameter.name,
+            metavar=parameter.type_name().upper(),
+            help=f"{parameter.type_name()}, {default}; or set {parameter.env}",
+        )
+    if not parameters and not extra:
+        return {}
+    namespace, unknown = parser.parse_known_args(extra)
+    if unknown:
+        known = ", ".join(p.option for p in parameters) or "none"
+        raise SpecError(
+            f"unknown option(s) {' '.join(unknown)} for pipeline {pipeline.name!r}",
+            fix=f"its parameters are: {known}",
+        )
+    return resolve_arguments(pipeline, vars(namespace))
+
+
+def _progress(choice: str, as_json: bool) -> Progress:
+    if choice == "quiet":
+        return SilentProgress()
+    if choice == "plain":
+        return PlainProgress()
+    if choice == "tty":
+        return LiveProgress()
+    progress = default_progress()
+    if as_json and isinstance(progress, LiveProgress):
+        return PlainProgress()
+    return progress
+
+
+def _build(args: argparse.Namespace, pipeline: Pipeline, image: Any) -> int:
+    from framework.build import build  # engines load only to build
+
+    started = time.monotonic()
+    result = build(
+        image,
+        tag=args.tag,
+        engine=args.engine,
+        progress=_progress(args.progress, args.json),
+        push=args.push,
+        archive=args.output,
+        platform=args.platform,
+        cache_from=args.cache_from,
+        cache_to=args.cache_to,
+    )
+    if args.json:
+        summary = {
+            "pipeline": pipeline.name,
+            "engine": result.engine,
+            "image_id": result.image_id,
+            "tags": list(result.tags),
+            "pushed": list(result.pushed),
+            "archive": result.archive,
+            "plan_digest": result.plan_digest,
+            "context_bytes": result.context_bytes,
+            "steps": [step.model_dump() for step in result.steps],
+            "executed": len(result.executed()),
+            "cached": len(result.cached()),
+            "build_seconds": round(result.duration, 3),
+            "total_seconds": round(time.monotonic() - started, 3),
+        }
+        print(json.dumps(summary, indent=2))
+    return 0
+
+
+def _plan(args: argparse.Namespace, plan: BuildPlan) -> int:
+    if args.json:
+        document = {
+            "digest": plan.digest,
+            "target": plan.target.name,
+            "stages": [
+                {
+                    "name": stage.name,
+                    "digest": stage.digest,
+                    "base": stage.base,
+                    "base_stage": None
+                    if stage.base_stage is None
+                    else plan.stage(stage.base_stage).name,
+                    "depends_on": [plan.stage(d).name for d in stage.depends_on],
+                    "steps": [describe_step(plan, step) for step in stage.steps],
+                }
+                for stage in plan.stages
+            ],
+        }
+        print(json.dumps(document, indent=2))
+        return 0
+    for stage in plan.stages:
+        base = stage.base or (plan.stage(stage.base_stage).name if stage.base_stage else "scratch")
+        marker = "  (target)" if stage is plan.target else ""
+        print(f"stage {stage.name}  {stage.digest}{marker}")
+        print(f"  FROM {base}")
+        for number, step in enumerate(stage.steps, start=1):
+            print(f"  {number:>2}. {describe_step(plan, step)}")
+    return 0
+
+
+def _render(args: argparse.Namespace, plan: BuildPlan) -> int:
+    rendered = render(plan)
+    if args.output is None:
+        sys.stdout.write(rendered.dockerfile)
+        if rendered.build_args or rendered.context:
+            print(
+                "# note: this Dockerfile copies prepared files and may need build args; "
+                "use `render TARGET -o DIR` to write them next to it",
+                file=sys.stderr,
+            )
+        return 0
+    from framework.engines.docker.context import stage_context
+
+    out = Path(args.output)
+    if out.exists() and any(out.iterdir()):
+        raise SpecError(f"{out} is not empty", fix="choose a new or empty directory")
+    stage_context(rendered.context, out)
+    (out / "Dockerfile").write_text(rendered.dockerfile, encoding="utf-8")
+    build_args = "".join(f" --build-arg {name}" for name, _ in rendered.build_args)
+    if rendered.build_args:
+        (out / "build-args.json").write_text(json.dumps(dict(rendered.build_args), indent=2))
+    print(f"wrote {out}/Dockerfile and {len(rendered.context)} context entries")
+    print(f"build it: DOCKER_BUILDKIT=1 docker build{build_args} {out}")
+    if rendered.build_args:
+        print(f"  (export the values in {out}/build-args.json as environment variables first)")
+    return 0
+
+
+def _graph(args: argparse.Namespace, plan: BuildPlan) -> int:
+    text = to_mermaid(plan) if args.format == "mermaid" else to_dot(plan)
+    if args.format in {"mermaid", "dot"}:
+        if args.output:
+            Path(args.output).write_text(text)
+        else:
+            sys.stdout.write(text)
+        return 0
+    dot = shutil.which("dot")
+    if dot is None:
+        raise SpecError(
+            f"--format {args.format} needs Graphviz's `dot`, which is not installed",
+            fix="install graphviz (apt-get install graphviz), or use --format dot/mermaid",
+        )
+    if not args.output:
+        raise SpecError(f"--format {args.format} writes a file", fix="give -o FILE")
+    subprocess.run([dot, f"-T{args.format}", "-o", args.output], input=text, text=True, check=True)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    found: list[dict[str, Any]] = []
+    for name, value in sorted(registered().items()):
+        entry: dict[str, Any] = {"name": name, "target": value}
+        try:
+            pipeline = load_target(name)
+            entry["parameters"] = [
+                {
+                    "name": p.name,
+                    "type": p.type_name(),
+                    "required": p.required,
+                    "default": None if p.required else repr(p.default),
+                    "option": p.option,
+                    "env": p.env,
+                }
+                for p in pipeline.parameters()
+            ]
+        except SpecError as exc:
+            entry["error"] = exc.problem
+        found.append(entry)
+    if args.json:
+        print(json.dumps(found, indent=2))
+        return 0
+    if not found:
+        print("no pipelines registered (entry point group 'framework.pipelines')")
+    for entry in found:
+        print(f"{entry['name']}  ({entry['target']})")
+        if "error" in entry:
+            print(f"    cannot load: {entry['error']}")
+        for p in entry.get("parameters", []):
+            default = "required" if p["required"] else f"default {p['default']}"
+            print(f"    {p['option']} {p['type']}  ({default}; env {p['env']})")
+    return 0
+
+
+def _images(args: argparse.Namespace) -> int:
+    from framework import images
+
+    if args.operation == "ls":
+        rows = images.list_images()
+        if args.json:
+            print(json.dumps(rows, indent=2))
+        else:
+            print(f"{'REPOSITORY':40} {'TAG':20} {'IMAGE ID':14} {'SIZE':>10}")
+            for row in rows:
+                print(f"{row['repository']:40} {row['tag']:20} {row['id']:14} {row['size']:>10}")
+    elif args.operation == "pull":
+        print(images.pull(args.reference, mirror=args.mirror))
+    elif args.operation == "tag":
+        images.tag(args.source, args.target)
+    else:
+        images.remove(args.reference, force=args.force)
+    return 0
