@@ -1,1 +1,55 @@
-"""Shared test configuration: the repository root is importable (``pipelines``)."""
+"""Shared test configuration.
+
+The repository root is importable (``pipelines``). The ``reliability`` fixture collects
+figures from the reliability tests (cases tried, concurrency held, faults survived);
+when any were recorded, the session writes them to ``docs/reliability.md``.
+"""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+REPORT = Path(__file__).resolve().parents[1] / "docs" / "reliability.md"
+
+
+@dataclass
+class ReliabilityReport:
+    rows: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def record(self, area: str, check: str, figure: str) -> None:
+        """One line of the report: what was checked and what was measured."""
+        self.rows.append((area, check, figure))
+
+    def markdown(self) -> str:
+        lines = [
+            "# Reliability figures",
+            "",
+            "Written by the test session (`tests/conftest.py`) from the run on "
+            f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
+            f"Python {platform.python_version()}; not edited by hand.",
+            "",
+            "| area | check | figure |",
+            "| --- | --- | --- |",
+        ]
+        for area, check, figure in sorted(self.rows):
+            lines.append(f"| {area} | {check} | {figure} |")
+        return "\n".join(lines) + "\n"
+
+
+_REPORT = ReliabilityReport()
+
+
+@pytest.fixture(scope="session")
+def reliability() -> ReliabilityReport:
+    return _REPORT
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _REPORT.rows and exitstatus == 0:
+        REPORT.parent.mkdir(exist_ok=True)
+        REPORT.write_text(_REPORT.markdown())

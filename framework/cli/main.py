@@ -2,7 +2,7 @@
 
 A pipeline of small steps (parse -> load target -> resolve parameters -> act -> report),
 each a function. Exit codes: 0 success, 1 build failed, 2 usage error, 3 invalid spec
-(including a pipeline that fails to load), 4 engine unavailable.
+(including a pipeline that fails to load), 4 engine unavailable, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from framework.render.graph import to_dot, to_mermaid
 __all__ = ["EXIT_BUILD_FAILED", "EXIT_ENGINE", "EXIT_SPEC", "EXIT_USAGE", "main"]
 
 EXIT_BUILD_FAILED, EXIT_USAGE, EXIT_SPEC, EXIT_ENGINE = 1, 2, 3, 4
+EXIT_INTERRUPTED = 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -127,6 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(exc, EXIT_BUILD_FAILED, exc.where)
     except FrameworkError as exc:  # pragma: no cover - every error is one of the above
         return _fail(exc, EXIT_BUILD_FAILED, None)
+    except KeyboardInterrupt:
+        print("interrupted: the build was cancelled and nothing was tagged", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _refuse_extra(extra: list[str]) -> None:

@@ -7,12 +7,14 @@ that image a stage of this one: multistage builds come from plain references.
 
 from __future__ import annotations
 
+import difflib
 import functools
+import inspect
 import posixpath
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any, Concatenate, Literal, ParamSpec
 
 from pydantic import model_validator
 
@@ -43,6 +45,34 @@ from framework.spec.steps import (
 )
 
 __all__ = ["Image", "StagePath"]
+
+P = ParamSpec("P")
+
+
+def _checked_options(
+    method: Callable[Concatenate[Image, P], Image],
+) -> Callable[Concatenate[Image, P], Image]:
+    """Turn a call with an unknown or missing option into a SpecError that lists the options."""
+    signature = inspect.signature(method)
+    options = [n for n in signature.parameters if n != "self"]
+
+    @functools.wraps(method)
+    def checked(self: Image, /, *args: P.args, **kwargs: P.kwargs) -> Image:
+        try:
+            signature.bind(self, *args, **kwargs)
+        except TypeError as exc:
+            unknown = [k for k in kwargs if k not in options]
+            close = [m for k in unknown for m in difflib.get_close_matches(k, options, n=1)]
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise SpecError(
+                f".{method.__name__}(): {exc}",
+                fix=f"{hint}its options are: {', '.join(options)}",
+                where=where(caller_origin()),
+            ) from None
+        return method(self, *args, **kwargs)
+
+    return checked
+
 
 _REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]*")
 
@@ -94,6 +124,7 @@ class Image(Model):
 
     # -- steps ----------------------------------------------------------------------
 
+    @_checked_options
     def run(
         self,
         command: Command,
@@ -127,6 +158,7 @@ class Image(Model):
         )
         return self._with(step)
 
+    @_checked_options
     def copy(  # type: ignore[override]  # Dockerfile's verb; BaseModel.copy is deprecated
         self,
         source: Context | ContextPath | Inline | StagePath,
@@ -166,11 +198,13 @@ class Image(Model):
         pairs = _pairs({**(values or {}), **more}, "env", origin)
         return self._with(validated(Env, origin, values=pairs, origin=origin))
 
+    @_checked_options
     def workdir(self, path: str) -> Image:
         """Set the working directory (created if missing)."""
         origin = caller_origin()
         return self._with(validated(Workdir, origin, path=path, origin=origin))
 
+    @_checked_options
     def user(self, user: str) -> Image:
         """Run later steps and the container as ``user`` (``"app"``, ``"1000:1000"``)."""
         origin = caller_origin()
@@ -182,23 +216,27 @@ class Image(Model):
         pairs = _pairs({**(values or {}), **more}, "label", origin)
         return self._with(validated(Label, origin, values=pairs, origin=origin))
 
+    @_checked_options
     def expose(self, port: int, protocol: Literal["tcp", "udp"] = "tcp") -> Image:
         """Declare a port the container listens on."""
         origin = caller_origin()
         return self._with(validated(Expose, origin, port=port, protocol=protocol, origin=origin))
 
+    @_checked_options
     def entrypoint(self, command: Command) -> Image:
         """Set the entrypoint; a string becomes ``["/bin/sh", "-c", string]``."""
         origin = caller_origin()
         argv = _argv(command, "entrypoint", origin)
         return self._with(validated(Entrypoint, origin, argv=argv, origin=origin))
 
+    @_checked_options
     def cmd(self, command: Command) -> Image:
         """Set the default command; a string becomes ``["/bin/sh", "-c", string]``."""
         origin = caller_origin()
         argv = _argv(command, "cmd", origin)
         return self._with(validated(Cmd, origin, argv=argv, origin=origin))
 
+    @_checked_options
     def healthcheck(
         self,
         command: Command | None,
@@ -225,6 +263,7 @@ class Image(Model):
 
     # -- composition ----------------------------------------------------------------
 
+    @_checked_options
     def named(self, name: str) -> Image:
         """Give the image a name for people (progress, errors, Dockerfile stage names)."""
         origin = caller_origin()
@@ -234,6 +273,7 @@ class Image(Model):
             )
         return self._evolve(name=name)
 
+    @_checked_options
     def apply(self, fragment: Callable[[Image], Image]) -> Image:
         """Apply a reusable fragment, a function ``Image -> Image``."""
         result = fragment(self)

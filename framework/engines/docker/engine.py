@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import tempfile
 import time
@@ -24,6 +25,7 @@ from framework.spec import Run
 __all__ = ["DockerEngine"]
 
 _MAX_LINE = 1 << 20
+_GRACE = 15.0  # seconds the docker client gets to cancel a build before it is killed
 
 
 class DockerEngine:
@@ -140,11 +142,28 @@ class DockerEngine:
         parser = OutputParser()
         plan = request.plan
         async with await anyio.open_process(argv, env=env, stdout=subprocess.DEVNULL) as process:
-            await _pump(process, parser, request, rendered, redact)
-            code = await process.wait()
+            try:
+                await _pump(process, parser, request, rendered, redact)
+                code = await process.wait()
+            except BaseException:
+                await _interrupt(process)
+                raise
         if code != 0:
             raise _failure(plan, rendered, parser, redact)
         return parser
+
+
+async def _interrupt(process: Process) -> None:
+    """Stop a build being abandoned (Ctrl-C, cancellation): the docker client cancels
+    the solve on SIGINT, so BuildKit stops the step's processes and tags nothing."""
+    with anyio.CancelScope(shield=True):
+        if process.returncode is None:
+            process.send_signal(signal.SIGINT)
+            with anyio.move_on_after(_GRACE):
+                await process.wait()
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
 
 
 async def _pump(

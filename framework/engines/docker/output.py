@@ -87,5 +87,9 @@ class OutputParser:
         return []
 
     def failed(self) -> Vertex | None:
-        """The first vertex that reported an error."""
-        return next((v for v in self.vertices.values() if v.status == "error"), None)
+        """The vertex whose error failed the build: the first one that was not merely
+        cancelled because another failed (parallel stages)."""
+        errors = [v for v in self.vertices.values() if v.status == "error"]
+        real = [v for v in errors if "context canceled" not in (v.error or "")]
+        chosen = real or errors
+        return chosen[0] if chosen else None
