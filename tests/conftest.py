@@ -20,10 +20,16 @@ REPORT = Path(__file__).resolve().parents[1] / "docs" / "reliability.md"
 @dataclass
 class ReliabilityReport:
     rows: list[tuple[str, str, str]] = field(default_factory=list)
+    tallies: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
 
     def record(self, area: str, check: str, figure: str) -> None:
         """One line of the report: what was checked and what was measured."""
         self.rows.append((area, check, figure))
+
+    def tally(self, area: str, check: str, unit: str, count: int = 1) -> None:
+        """Count cases of one check (e.g. each generated example); one line at the end."""
+        seen, _ = self.tallies.get((area, check), (0, unit))
+        self.tallies[(area, check)] = (seen + count, unit)
 
     def markdown(self) -> str:
         lines = [
@@ -36,7 +42,8 @@ class ReliabilityReport:
             "| area | check | figure |",
             "| --- | --- | --- |",
         ]
-        for area, check, figure in sorted(self.rows):
+        counted = [(a, c, f"{n} {unit}, all passed") for (a, c), (n, unit) in self.tallies.items()]
+        for area, check, figure in sorted(self.rows + counted):
             lines.append(f"| {area} | {check} | {figure} |")
         return "\n".join(lines) + "\n"
 
@@ -50,6 +57,6 @@ def reliability() -> ReliabilityReport:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if _REPORT.rows and exitstatus == 0:
+    if (_REPORT.rows or _REPORT.tallies) and exitstatus == 0:
         REPORT.parent.mkdir(exist_ok=True)
         REPORT.write_text(_REPORT.markdown())

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from framework import Image, Inline, SilentProgress, build
+from tests.conftest import ReliabilityReport
 from tests.e2e.conftest import Docker
 
 # Strings a Dockerfile could misread: quotes, $, backslashes, newlines, unicode, flags.
@@ -30,7 +31,7 @@ text = st.text(
 )
 
 
-def _roundtrip(docker: Docker, values: list[str]) -> None:
+def _roundtrip(docker: Docker, values: list[str], reliability: ReliabilityReport) -> None:
     env = {f"V{i}": v for i, v in enumerate(values)}
     labels = {f"test.label{i}": v for i, v in enumerate(values)}
     image = (
@@ -64,23 +65,30 @@ def _roundtrip(docker: Docker, values: list[str]) -> None:
     )
     files = json.loads(docker.run(tag, "python3", "-c", script))
     assert files == [value.encode().hex() for value in values]  # byte for byte
+    reliability.tally(
+        "injection", "strings built into a real image as env, label, run argv and file "
+        "content, read back byte for byte", "strings",
+        count=len(values),
+    )  # fmt: skip
 
 
-def test_tricky_strings_roundtrip(docker: Docker) -> None:
-    _roundtrip(docker, TRICKY)
+def test_tricky_strings_roundtrip(docker: Docker, reliability: ReliabilityReport) -> None:
+    _roundtrip(docker, TRICKY, reliability)
 
 
 @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
 @given(values=st.lists(text, min_size=4, max_size=6))
-def test_arbitrary_strings_roundtrip(docker: Docker, values: list[str]) -> None:
-    _roundtrip(docker, values)
+def test_arbitrary_strings_roundtrip(
+    docker: Docker, values: list[str], reliability: ReliabilityReport
+) -> None:
+    _roundtrip(docker, values, reliability)
 
 
 # File names a Dockerfile could misread; no '/', NUL or line breaks (paths cannot hold them).
 NAMES = ["it's", 'say "hi"', "$HOME", "${x}", "back\\slash", "a b", "ünï ☃", "-rf", "*?[x]"]
 
 
-def test_tricky_file_names_roundtrip(docker: Docker) -> None:
+def test_tricky_file_names_roundtrip(docker: Docker, reliability: ReliabilityReport) -> None:
     builder = Image.from_("debian:bookworm-slim")
     for i, name in enumerate(NAMES):
         builder = builder.copy(Inline(f"{i}"), f"/src/{name}")
@@ -97,3 +105,7 @@ def test_tricky_file_names_roundtrip(docker: Docker) -> None:
     assert cwd == "/w/it's $dir"
     assert here == sorted(NAMES)
     assert copied == sorted(NAMES)
+    reliability.tally(
+        "injection", "file names with quotes, $, backslashes, spaces, unicode, globs and "
+        "leading dashes copied in and listed back", "names", count=len(NAMES),
+    )  # fmt: skip

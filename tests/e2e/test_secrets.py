@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from framework import Image, PlainProgress, Secret, build, compile, render
+from framework import BuildError, Image, PlainProgress, Secret, build, compile, render
+from tests.conftest import ReliabilityReport
 from tests.e2e.conftest import Docker
 
 
@@ -35,7 +36,7 @@ def _archive_blobs(archive: Path) -> list[tuple[str, bytes]]:
 
 
 def test_secret_reaches_the_step_and_no_layer_config_history_or_log(
-    docker: Docker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    docker: Docker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reliability: ReliabilityReport
 ) -> None:
     value = f"s3cr3t-{uuid.uuid4().hex}"
     file_value = f"filesecret-{uuid.uuid4().hex}"
@@ -85,5 +86,33 @@ def test_secret_reaches_the_step_and_no_layer_config_history_or_log(
     assert file_value not in json.dumps(info)
     history = docker("history", "--no-trunc", "--format", "{{.CreatedBy}}", tag)
     assert "/run/secrets" in history  # the step is in the history ...
+    reliability.record(
+        "secrets", "env and file secrets used by a run step",
+        f"absent from {len(blobs)} archive entries (layer files, config, manifest), "
+        "image inspect, history, plan JSON, Dockerfile and printed output",
+    )  # fmt: skip
     assert value not in history
     assert file_value not in history
+
+
+def test_secret_printed_by_a_failing_step_is_redacted_in_the_error(
+    docker: Docker, monkeypatch: pytest.MonkeyPatch, reliability: ReliabilityReport
+) -> None:
+    value = f"tok-{uuid.uuid4().hex}"
+    monkeypatch.setenv("FW_TEST_FAIL_TOKEN", value)
+    image = Image.from_("debian:bookworm-slim").run(
+        f'echo "leaking $TOKEN"; echo "again: $TOKEN" >&2; exit 9  # {uuid.uuid4().hex}',
+        secrets=[Secret.env("FW_TEST_FAIL_TOKEN").as_env("TOKEN")],
+    )
+    log = io.StringIO()
+    with pytest.raises(BuildError) as caught:
+        build(image, tag=docker.tag("leak"), progress=PlainProgress(log))
+    message = str(caught.value)
+    assert "leaking ***" in message
+    assert value not in message
+    assert value not in log.getvalue()
+    assert "leaking ***" in log.getvalue()
+    reliability.record(
+        "secrets", "secret value echoed by a failing step",
+        "shown as *** in the error and the progress log; the value appears in neither",
+    )  # fmt: skip

@@ -29,6 +29,7 @@ from framework import CacheMount, Context, Image, Inline, Secret, SpecError, com
 from framework.plan import BuildPlan
 from framework.render import RenderedBuild, run_argv
 from framework.spec import ContextPath, Run
+from tests.conftest import ReliabilityReport
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -767,7 +768,11 @@ VALUES = st.one_of(st.text(_CHARS, max_size=30), st.sampled_from(INJECTIONS))
     workdir="x\\",
 )
 def test_arbitrary_values_render_exactly(
-    env_values: list[str], label_values: list[str], argv: list[str], workdir: str
+    env_values: list[str],
+    label_values: list[str],
+    argv: list[str],
+    workdir: str,
+    reliability: ReliabilityReport,
 ) -> None:
     env = {f"VAR_{i}": value for i, value in enumerate(env_values)}
     labels = {f"org.example.l{i}": value for i, value in enumerate(label_values)}
@@ -788,6 +793,10 @@ def test_arbitrary_values_render_exactly(
     flags, rest = builder_flags(values["RUN"])
     assert flags == []
     assert json.loads(rest) == argv
+    reliability.tally(
+        "injection", "generated env, label, argv and workdir values rendered and parsed back "
+        "(dockerfile-parse) into exactly the intended instructions", "examples",
+    )  # fmt: skip
 
 
 # -- framework bugs -------------------------------------------------------------------
