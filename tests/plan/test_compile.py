@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from framework import CacheMount, Context, Image, Inline, Secret, compile
+from framework import CacheMount, Context, Image, Inline, Secret, SpecError, compile
 from framework.plan import BuildPlan, Stage, StageCopy
 from framework.spec import Copy, Run, Workdir
 
@@ -415,3 +415,15 @@ def test_plan_secrets_are_listed_once_in_first_use_order(tmp_path: Path) -> None
 
 def test_plan_without_secrets() -> None:
     assert compile(Image.from_("alpine").run("true")).secrets() == ()
+
+
+def test_a_cycle_between_stages_is_a_spec_error() -> None:
+    # Immutable images cannot form a cycle through the API; forcing one shows compile()
+    # still refuses it instead of recursing forever.
+    a = Image.from_("alpine:3.19").run("true")
+    b = Image.from_(a).run("true")
+    object.__setattr__(a, "base", b)  # a now builds on b, which builds on a
+    with pytest.raises(SpecError) as caught:
+        compile(b)
+    assert "cycle" in caught.value.problem
+    assert "derived from it" in caught.value.fix
