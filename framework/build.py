@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from framework.errors import SpecError
+from framework.errors import EngineUnavailable, SpecError
 from framework.plan import BuildPlan, compile
 from framework.progress import Progress, default_progress
 from framework.spec import Image, Secret
@@ -112,7 +112,7 @@ async def _build(
     # Engines load on first build, so describing and rendering images imports less.
     import anyio
 
-    from framework.engines import BuildRequest, select_engine
+    from framework.engines import BuildRequest, DockerEngine, select_engine
 
     chosen, reason = select_engine(engine)
     await anyio.to_thread.run_sync(chosen.check)
@@ -133,6 +133,20 @@ async def _build(
     shown.begin(f"{chosen.name} ({reason})", target)
     try:
         result = await chosen.build(request)
+    except EngineUnavailable as exc:
+        if engine != "auto" or chosen.name == "docker":
+            shown.end(None)
+            raise
+        # auto means the first engine that answers: Dagger did not, so try docker.
+        shown.end(None)
+        fallback = DockerEngine()
+        await anyio.to_thread.run_sync(fallback.check)
+        shown.begin(f"docker (auto: the Dagger engine was unavailable: {exc.problem})", target)
+        try:
+            result = await fallback.build(request)
+        except BaseException:
+            shown.end(None)
+            raise
     except BaseException:
         shown.end(None)
         raise
@@ -161,4 +175,10 @@ def _read(secret: Secret) -> bytes:
             f"secret {secret.id!r} reads the file {path}, which does not exist",
             fix="create the file, or point Secret.file() at the right one",
         )
-    return path.read_bytes()
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SpecError(
+            f"secret {secret.id!r}: cannot read {path} ({exc.strerror})",
+            fix="make the file readable by the user running the build",
+        ) from None

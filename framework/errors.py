@@ -6,7 +6,8 @@
      ├── SpecError                 the image description is invalid (before any engine starts)
      ├── EngineUnavailable         no engine answers, or it cannot run a BuildKit build
      │    └── LegacyBuilderError   the Docker client would fall back to the legacy builder
-     └── BuildError                the engine ran the build and a step failed
+     ├── BuildError                the engine ran the build and a step failed
+     └── ImageStoreError           an operation on the local image store failed
 
 Each error carries data as attributes and renders a message that says what went wrong,
 where it was declared (``file:line`` of the pipeline when known), and how to fix it.
@@ -19,6 +20,7 @@ __all__ = [
     "BuildError",
     "EngineUnavailable",
     "FrameworkError",
+    "ImageStoreError",
     "LegacyBuilderError",
     "SpecError",
 ]
@@ -71,7 +73,8 @@ class BuildError(FrameworkError):
 
     ``stage`` and ``step`` name the failing step, ``command`` is what it ran,
     ``where`` the ``file:line`` it was declared at, ``output_tail`` the last lines
-    it printed (secret values redacted). No tag was created.
+    it printed (secret values redacted). No tag was created, unless ``tagged``: the
+    image was built and tagged and a later output (push, archive) failed.
     """
 
     def __init__(
@@ -83,8 +86,10 @@ class BuildError(FrameworkError):
         command: str | None = None,
         where: str | None = None,
         output_tail: tuple[str, ...] = (),
+        tagged: bool = False,
     ) -> None:
         self.problem = problem
+        self.tagged = tagged
         self.stage = stage
         self.step = step
         self.command = command
@@ -103,5 +108,9 @@ class BuildError(FrameworkError):
         if self.output_tail:
             lines.append("  output (last lines):")
             lines.extend(f"    | {line}" for line in self.output_tail)
-        lines.append("  no tag was created")
+        lines.append("  the image was built and tagged" if self.tagged else "  no tag was created")
         return "\n".join(lines)
+
+
+class ImageStoreError(FrameworkError):
+    """``images ls/pull/tag/rm`` failed; the message carries the engine's answer."""

@@ -63,7 +63,6 @@ class PlainProgress:
     def __init__(self, stream: TextIO | None = None, *, show_output: bool = True) -> None:
         self._stream = stream or sys.stderr
         self._show_output = show_output
-        self._names: dict[str, str] = {}
 
     def _print(self, text: str) -> None:
         print(text, file=self._stream, flush=True)
@@ -72,7 +71,6 @@ class PlainProgress:
         self._print(f"==> building {target} with engine {engine}")
 
     def step_started(self, key: str, description: str) -> None:
-        self._names[key] = description
         self._print(f"[{key}] {description}")
 
     def step_output(self, key: str, line: str) -> None:

@@ -1,8 +1,9 @@
 """``python -m framework``: build, plan, render, graph, list, images.
 
 A pipeline of small steps (parse -> load target -> resolve parameters -> act -> report),
-each a function. Exit codes: 0 success, 1 build failed, 2 usage error, 3 invalid spec
-(including a pipeline that fails to load), 4 engine unavailable, 130 interrupted.
+each a function. Exit codes: 0 success, 1 build (or image store, or output) failed,
+2 usage error, 3 invalid spec (including a pipeline that fails to load or raises),
+4 engine unavailable, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from typing import Any
 
 from framework.cli.params import resolve_arguments
 from framework.cli.targets import Pipeline, load_target, registered
-from framework.errors import BuildError, EngineUnavailable, FrameworkError, SpecError
+from framework.errors import (
+    BuildError,
+    EngineUnavailable,
+    FrameworkError,
+    ImageStoreError,
+    SpecError,
+)
 from framework.plan import BuildPlan, compile, describe_step
 from framework.progress import (
     LiveProgress,
@@ -32,6 +39,7 @@ from framework.progress import (
 )
 from framework.render import render
 from framework.render.graph import to_dot, to_mermaid
+from framework.spec import Context
 
 __all__ = ["EXIT_BUILD_FAILED", "EXIT_ENGINE", "EXIT_SPEC", "EXIT_USAGE", "main"]
 
@@ -99,9 +107,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _UsageError(Exception):
+    """The command line itself is wrong (exit 2, like argparse's own usage errors)."""
+
+
+_TARGET_COMMANDS = {"build", "plan", "render", "graph"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    args, extra = _parser().parse_known_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if _asks_pipeline_help(words):
+        return _pipeline_help(words)
+    args, extra = _parser().parse_known_args(words)
     try:
         if args.command == "images":
             _refuse_extra(extra)
@@ -120,12 +138,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "render":
             return _render(args, plan)
         return _graph(args, plan)
+    except _UsageError as exc:
+        print(f"usage error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except SpecError as exc:
         return _fail(exc, EXIT_SPEC, exc.where)
     except EngineUnavailable as exc:
         return _fail(exc, EXIT_ENGINE, None)
     except BuildError as exc:
         return _fail(exc, EXIT_BUILD_FAILED, exc.where)
+    except (ImageStoreError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BUILD_FAILED
     except FrameworkError as exc:  # pragma: no cover - every error is one of the above
         return _fail(exc, EXIT_BUILD_FAILED, None)
     except KeyboardInterrupt:
@@ -135,7 +159,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _refuse_extra(extra: list[str]) -> None:
     if extra:
-        raise SpecError(f"unrecognised arguments: {' '.join(extra)}", fix="see --help")
+        raise _UsageError(f"unrecognised arguments: {' '.join(extra)} (see --help)")
+
+
+def _asks_pipeline_help(words: list[str]) -> bool:
+    """``build TARGET --help``: the command's options and the pipeline's parameters."""
+    return (
+        len(words) >= 3
+        and words[0] in _TARGET_COMMANDS
+        and not words[1].startswith("-")
+        and any(w in {"-h", "--help"} for w in words[2:])
+    )
+
+
+def _pipeline_help(words: list[str]) -> int:
+    try:
+        pipeline = load_target(words[1])
+    except SpecError as exc:
+        return _fail(exc, EXIT_SPEC, exc.where)
+    _parameter_parser(pipeline).print_help()
+    print(f"\n(options of `{words[0]}` itself: python -m framework {words[0]} --help)")
+    return 0
 
 
 def _fail(exc: FrameworkError, code: int, where: str | None) -> int:
@@ -145,28 +189,38 @@ def _fail(exc: FrameworkError, code: int, where: str | None) -> int:
     return code
 
 
-def _pipeline_arguments(pipeline: Pipeline, extra: list[str]) -> dict[str, Any]:
-    parameters = pipeline.parameters()
+def _parameter_parser(pipeline: Pipeline) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=f"python -m framework ... {pipeline.source}",
+        prog=f"python -m framework COMMAND {pipeline.source}",
         description=f"parameters of the pipeline {pipeline.name!r}",
+        add_help=False,
     )
-    for parameter in parameters:
-        default = "required" if parameter.required else f"default {parameter.default!r}"
+    for parameter in pipeline.parameters():
+        default = "required" if parameter.required else f"default {_shown(parameter.default)}"
         parser.add_argument(
             parameter.option,
             dest=parameter.name,
             metavar=parameter.type_name().upper(),
             help=f"{parameter.type_name()}, {default}; or set {parameter.env}",
         )
+    return parser
+
+
+def _shown(value: Any) -> str:
+    """A default as a person would type it (a context as its directory)."""
+    return str(value.path) if isinstance(value, Context) else repr(value)
+
+
+def _pipeline_arguments(pipeline: Pipeline, extra: list[str]) -> dict[str, Any]:
+    parameters = pipeline.parameters()
     if not parameters and not extra:
         return {}
-    namespace, unknown = parser.parse_known_args(extra)
+    namespace, unknown = _parameter_parser(pipeline).parse_known_args(extra)
     if unknown:
         known = ", ".join(p.option for p in parameters) or "none"
-        raise SpecError(
-            f"unknown option(s) {' '.join(unknown)} for pipeline {pipeline.name!r}",
-            fix=f"its parameters are: {known}",
+        raise _UsageError(
+            f"unknown option(s) {' '.join(unknown)} for pipeline {pipeline.name!r}; "
+            f"its parameters are: {known}"
         )
     return resolve_arguments(pipeline, vars(namespace))
 
@@ -266,9 +320,13 @@ def _render(args: argparse.Namespace, plan: BuildPlan) -> int:
     out = Path(args.output)
     if out.exists() and any(out.iterdir()):
         raise SpecError(f"{out} is not empty", fix="choose a new or empty directory")
-    stage_context(rendered.context, out)
+    stage_context(rendered.context, out, link=False)
     (out / "Dockerfile").write_text(rendered.dockerfile, encoding="utf-8")
     build_args = "".join(f" --build-arg {name}" for name, _ in rendered.build_args)
+    build_args += "".join(
+        f" --secret id={s.id},src={s.name if s.source == 'file' else f'<file holding ${s.name}>'}"
+        for s in plan.secrets()
+    )
     if rendered.build_args:
         (out / "build-args.json").write_text(json.dumps(dict(rendered.build_args), indent=2))
     print(f"wrote {out}/Dockerfile and {len(rendered.context)} context entries")
@@ -294,7 +352,13 @@ def _graph(args: argparse.Namespace, plan: BuildPlan) -> int:
         )
     if not args.output:
         raise SpecError(f"--format {args.format} writes a file", fix="give -o FILE")
-    subprocess.run([dot, f"-T{args.format}", "-o", args.output], input=text, text=True, check=True)
+    done = subprocess.run(
+        [dot, f"-T{args.format}", "-o", args.output],
+        input=text, text=True, capture_output=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        print(f"error: Graphviz failed: {done.stderr.strip()}", file=sys.stderr)
+        return EXIT_BUILD_FAILED
     print(f"wrote {args.output}")
     return 0
 
@@ -310,7 +374,7 @@ def _list(args: argparse.Namespace) -> int:
                     "name": p.name,
                     "type": p.type_name(),
                     "required": p.required,
-                    "default": None if p.required else repr(p.default),
+                    "default": None if p.required else _shown(p.default),
                     "option": p.option,
                     "env": p.env,
                 }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import typing
 from collections.abc import Mapping
@@ -60,8 +59,6 @@ def _convert(parameter: Parameter, raw: str) -> Any:
             f"parameter {parameter.name!r} got {raw!r}: {message}",
             fix=f"pass a {parameter.type_name()} to {parameter.option} (or {parameter.env})",
         ) from None
-    except json.JSONDecodeError as exc:  # pragma: no cover - pydantic wraps these
-        raise SpecError(f"parameter {parameter.name!r}: {exc}", fix="pass valid JSON") from None
 
 
 def _is_context(annotation: Any) -> bool:

@@ -34,7 +34,6 @@ class Parameter:
     name: str
     annotation: Any
     default: Any  # inspect.Parameter.empty when required
-    doc: str = ""
 
     @property
     def required(self) -> bool:
@@ -75,7 +74,18 @@ class Pipeline:
         """The pipeline's image for ``arguments`` (already validated)."""
         if isinstance(self.target, Image):
             return self.target
-        result = self.target(**arguments)
+        try:
+            result = self.target(**arguments)
+        except SpecError:
+            raise
+        except Exception as exc:
+            frames = _traceback_frames(exc)
+            last = f"{frames[-1][0]}:{frames[-1][1]}" if frames else self.source
+            raise SpecError(
+                f"pipeline {self.name!r} raised {type(exc).__name__}: {exc}",
+                fix="fix the pipeline function (call it from Python to see the traceback)",
+                where=last,
+            ) from exc
         if not isinstance(result, Image):
             raise SpecError(
                 f"pipeline {self.name!r} returned {type(result).__name__}, not an Image",

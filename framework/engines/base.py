@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from framework.plan import BuildPlan
 from framework.progress import Progress
 
-__all__ = ["BuildRequest", "BuildResult", "Engine", "Redactor", "StepReport"]
+__all__ = ["BuildRequest", "BuildResult", "Engine", "Redactor", "StepReport", "StepStatus"]
 
 StepStatus = Literal["cached", "executed", "config", "unknown"]
 
@@ -60,7 +60,8 @@ class BuildRequest:
     """What an engine is asked to do.
 
     ``secrets`` maps secret ids to their values. ``push`` pushes every tag to its
-    registry; ``archive`` writes the image to a ``docker save`` style tar; ``platform``
+    registry; ``archive`` writes the image to a tar file (``docker save`` format on the
+    docker engine, OCI on Dagger); ``platform``
     builds for another platform (e.g. ``linux/arm64``); ``cache_from`` references are
     offered to BuildKit as cache; each ``cache_to`` reference receives the image with
     its build cache inline and is pushed.

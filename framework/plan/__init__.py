@@ -2,6 +2,14 @@
 
 from framework.plan.compile import compile
 from framework.plan.describe import describe_step
-from framework.plan.model import BuildPlan, PlanStep, Stage, StageCopy
+from framework.plan.model import FILESYSTEM_STEPS, BuildPlan, PlanStep, Stage, StageCopy
 
-__all__ = ["BuildPlan", "PlanStep", "Stage", "StageCopy", "compile", "describe_step"]
+__all__ = [
+    "FILESYSTEM_STEPS",
+    "BuildPlan",
+    "PlanStep",
+    "Stage",
+    "StageCopy",
+    "compile",
+    "describe_step",
+]

@@ -20,8 +20,9 @@ from framework.spec import (
     Workdir,
 )
 from framework.spec._base import Model, Origin, origin_field
+from framework.spec.steps import names_directory
 
-__all__ = ["BuildPlan", "PlanStep", "Stage", "StageCopy"]
+__all__ = ["FILESYSTEM_STEPS", "BuildPlan", "PlanStep", "Stage", "StageCopy"]
 
 
 class StageCopy(Model):
@@ -37,8 +38,12 @@ class StageCopy(Model):
 
     @property
     def into_directory(self) -> bool:
-        return self.dest.endswith("/") or self.dest in {".", ".."} or self.dest.endswith("/.")
+        """Whether ``dest`` names a directory that a file source is copied into."""
+        return names_directory(self.dest)
 
+
+FILESYSTEM_STEPS = frozenset({"run", "copy", "stage_copy", "workdir"})
+"""Step kinds that change the filesystem (BuildKit vertices); the rest change the config."""
 
 PlanStep = Annotated[
     Run | Copy | StageCopy | Env | Workdir | User | Label | Expose | Entrypoint | Cmd | Healthcheck,

@@ -22,7 +22,7 @@ import shlex
 
 from pydantic import Field
 
-from framework.plan import BuildPlan, PlanStep, Stage, StageCopy
+from framework.plan import FILESYSTEM_STEPS, BuildPlan, PlanStep, Stage, StageCopy
 from framework.spec import (
     Cmd,
     Copy,
@@ -38,12 +38,12 @@ from framework.spec import (
 )
 from framework.spec._base import Model
 from framework.spec.sources import ContextPath
+from framework.spec.steps import DEFAULT_OWNER, go_duration
 
 __all__ = ["ContextEntry", "RenderedBuild", "StepVertex", "render"]
 
 VALUE_ARG_PREFIX = "FRAMEWORK_VALUE_"
 _COPY_SPECIAL = re.compile(r"[\\$'\"]")
-ROOT = "0:0"
 
 
 class ContextEntry(Model):
@@ -137,7 +137,7 @@ def _render_stage(plan: BuildPlan, stage: Stage, state: _State) -> str:
         line = _render_step(plan, step, state)
         lines.extend(f"ARG {name}" for name, _ in state.build_args[before:])
         lines.append(line)
-        if isinstance(step, Run | Copy | StageCopy | Workdir):
+        if step.kind in FILESYSTEM_STEPS:
             vertex_steps.append(number)
     state.vertices.extend(
         StepVertex(stage=stage.name, index=i, step=s) for i, s in enumerate(vertex_steps, 1)
@@ -152,7 +152,7 @@ def _render_step(plan: BuildPlan, step: PlanStep, state: _State) -> str:
         return _render_copy(step, state)
     if isinstance(step, StageCopy):
         # Docker keeps the source's owner on COPY --from; the spec says root.
-        flags = _copy_flags(step.owner or ROOT, step.mode)
+        flags = _copy_flags(step.owner or DEFAULT_OWNER, step.mode)
         source = plan.stage(step.stage).name
         return f"COPY --from={source}{flags} {_json_path_list([step.path, step.dest])}"
     if isinstance(step, Env):
@@ -173,8 +173,8 @@ def _render_step(plan: BuildPlan, step: PlanStep, state: _State) -> str:
         if step.argv is None:
             return "HEALTHCHECK NONE"
         timing = (
-            f"--interval={_duration(step.interval)} --timeout={_duration(step.timeout)} "
-            f"--start-period={_duration(step.start_period)} --retries={step.retries}"
+            f"--interval={go_duration(step.interval)} --timeout={go_duration(step.timeout)} "
+            f"--start-period={go_duration(step.start_period)} --retries={step.retries}"
         )
         return f"HEALTHCHECK {timing} CMD {_json(step.argv)}"
     raise AssertionError(f"unknown step {step!r}")
@@ -244,8 +244,3 @@ def _json_path_list(paths: list[str]) -> str:
 def _quote(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
     return f'"{escaped}"'
-
-
-def _duration(seconds: float) -> str:
-    text = f"{seconds:.3f}".rstrip("0").rstrip(".")
-    return f"{text}s"

@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
 from types import FrameType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from framework.errors import SpecError
 
-_FRAMEWORK_DIR = str(Path(__file__).resolve().parent.parent)
+_FRAMEWORK_DIR = str(Path(__file__).resolve().parent.parent) + os.sep
 
 
 class Model(BaseModel):
-    """Frozen, strict-keyed base of every spec value."""
+    """Frozen, strict-keyed base of every spec value.
 
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=False)
+    Built directly (``CacheMount(target=...)``), bad values raise :class:`SpecError`
+    naming the field, like the chaining API does.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise _invalid(type(self), exc, caller_origin()) from None
+        except SpecError as exc:
+            raise exc.at(where(caller_origin())) from None
 
 
 class Origin(Model):
@@ -69,15 +82,19 @@ def validated(cls: type[M], at: Origin | None, /, **data: object) -> M:
     try:
         return cls.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(part) for part in first["loc"]) or cls.__name__
-        raise SpecError(
-            f"invalid {cls.__name__.lower()} {loc}: {first['msg']}",
-            fix=f"pass a valid value for {loc!r} (see help(framework.{cls.__name__}))",
-            where=where(at),
-        ) from None
+        raise _invalid(cls, exc, at) from None
     except SpecError as exc:
         raise exc.at(where(at)) from None
+
+
+def _invalid(cls: type[BaseModel], exc: ValidationError, at: Origin | None) -> SpecError:
+    first = exc.errors()[0]
+    loc = ".".join(str(part) for part in first["loc"]) or cls.__name__
+    return SpecError(
+        f"invalid {cls.__name__.lower()} {loc}: {first['msg']}",
+        fix=f"pass a valid value for {loc!r} (see help(framework.{cls.__name__}))",
+        where=where(at),
+    )
 
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

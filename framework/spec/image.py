@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
-import posixpath
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
@@ -42,6 +41,7 @@ from framework.spec.steps import (
     Step,
     User,
     Workdir,
+    resolve_path,
 )
 
 __all__ = ["Image", "StagePath"]
@@ -299,7 +299,7 @@ class Image(Model):
         current = self.base.final_workdir if isinstance(self.base, Image) else None
         for step in self.steps:
             if isinstance(step, Workdir):
-                current = posixpath.normpath(posixpath.join(current or "/", step.path))
+                current = resolve_path(step.path, current)
         return current
 
     @model_validator(mode="after")
@@ -318,7 +318,7 @@ class Image(Model):
                     where=where(step.origin),
                 )
             if isinstance(step, Workdir):
-                current = posixpath.normpath(posixpath.join(current or "/", step.path))
+                current = resolve_path(step.path, current)
         return self
 
 

@@ -9,7 +9,15 @@ from typing import Literal
 from pydantic import model_validator
 
 from framework.errors import SpecError
-from framework.spec._base import Model, check_env_name, check_mount_target, check_text
+from framework.spec._base import (
+    Model,
+    caller_origin,
+    check_env_name,
+    check_mount_target,
+    check_text,
+    validated,
+    where,
+)
 
 __all__ = ["CacheMount", "Secret", "SecretUse"]
 
@@ -71,25 +79,27 @@ class Secret(Model):
     @classmethod
     def env(cls, variable: str, *, id: str | None = None) -> Secret:
         """A secret whose value is the environment variable ``variable`` at build time."""
-        return cls(id=id or variable, source="env", name=variable)
+        return validated(cls, caller_origin(), id=id or variable, source="env", name=variable)
 
     @classmethod
     def file(cls, path: str | Path, *, id: str | None = None) -> Secret:
         """A secret whose value is the content of the file at ``path`` at build time."""
+        origin = caller_origin()
+        if not isinstance(path, str | Path):
+            raise SpecError(
+                f"Secret.file got {type(path).__name__}", fix="pass a path", where=where(origin)
+            )
         full = Path(path).expanduser().resolve()
-        return cls(
-            id=id or re.sub(r"[^A-Za-z0-9_.-]", "_", full.name).lstrip("._-") or "secret",
-            source="file",
-            name=str(full),
-        )
+        default = re.sub(r"[^A-Za-z0-9_.-]", "_", full.name).lstrip("._-") or "secret"
+        return validated(cls, origin, id=id or default, source="file", name=str(full))
 
     def as_env(self, variable: str) -> SecretUse:
         """Expose the secret to a run step as the environment variable ``variable``."""
-        return SecretUse(secret=self, env=variable)
+        return validated(SecretUse, caller_origin(), secret=self, env=variable)
 
     def as_file(self, path: str) -> SecretUse:
         """Expose the secret to a run step as a read-only file at ``path``."""
-        return SecretUse(secret=self, path=path)
+        return validated(SecretUse, caller_origin(), secret=self, path=path)
 
     def describe(self) -> str:
         return f"${self.name}" if self.source == "env" else self.name

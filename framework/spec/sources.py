@@ -41,11 +41,13 @@ class Context(Model):
         self,
         path: str | Path,
         *,
-        include: Sequence[str] = (),
-        exclude: Sequence[str] = (),
+        include: str | Sequence[str] = (),
+        exclude: str | Sequence[str] = (),
         origin: Origin | None = None,
     ) -> None:
         origin = origin or caller_origin()
+        include = (include,) if isinstance(include, str) else tuple(include)
+        exclude = (exclude,) if isinstance(exclude, str) else tuple(exclude)
         base = Path(origin.file).resolve().parent if origin else Path.cwd()
         resolved = (base / Path(path).expanduser()).resolve()
         if not resolved.is_dir():
@@ -107,7 +109,9 @@ class ContextPath(Model):
                 fix="check the file name, or create the file",
                 where=where(origin),
             )
-        if normal != "." and not PathFilter(context.include, context.exclude).selected(normal):
+        patterns = PathFilter(context.include, context.exclude)
+        # A directory is filtered file by file when copied; a named file must be sent.
+        if normal != "." and not full.is_dir() and not patterns.selected(normal):
             raise SpecError(
                 f"copy source {relative!r} is excluded by the context's include/exclude patterns",
                 fix="change the patterns, or copy another path",
@@ -138,6 +142,12 @@ class Inline(Model):
     content: bytes
 
     def __init__(self, content: str | bytes) -> None:
+        if not isinstance(content, str | bytes):
+            raise SpecError(
+                f"Inline content is a {type(content).__name__}",
+                fix="pass the file's content as str or bytes",
+                where=where(caller_origin()),
+            )
         data = content.encode() if isinstance(content, str) else content
         super().__init__(**{"content": data})
 

@@ -6,6 +6,7 @@ Steps are built by :class:`framework.Image` methods; users rarely name these cla
 
 from __future__ import annotations
 
+import posixpath
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from framework.spec.image import StagePath
 
 __all__ = [
+    "DEFAULT_OWNER",
+    "INLINE_MODE",
     "Cmd",
     "Copy",
     "Entrypoint",
@@ -39,7 +42,32 @@ __all__ = [
     "Step",
     "User",
     "Workdir",
+    "go_duration",
+    "names_directory",
+    "resolve_path",
 ]
+
+
+DEFAULT_OWNER = "0:0"
+"""The owner of copied files when a copy names none: root, on every engine."""
+
+INLINE_MODE = 0o644
+"""The mode of a file made from inline content."""
+
+
+def names_directory(dest: str) -> bool:
+    """Whether a copy destination names a directory (ends with ``/``, or is ``.``/``..``)."""
+    return dest.endswith(("/", "/.")) or dest in {".", ".."}
+
+
+def resolve_path(path: str, workdir: str | None) -> str:
+    """``path`` made absolute against ``workdir`` (``/`` when unset), normalised."""
+    return posixpath.normpath(posixpath.join(workdir or "/", path))
+
+
+def go_duration(seconds: float) -> str:
+    """Seconds as a Go duration string (``30s``, ``1.5s``), as Docker and Dagger take them."""
+    return f"{seconds:.3f}".rstrip("0").rstrip(".") + "s"
 
 
 class _Step(Model):
@@ -130,7 +158,7 @@ class Copy(_Step):
     @property
     def into_directory(self) -> bool:
         """Whether ``dest`` names a directory that a file source is copied into."""
-        return self.dest.endswith("/") or self.dest in {".", ".."} or self.dest.endswith("/.")
+        return names_directory(self.dest)
 
 
 class Env(_Step):

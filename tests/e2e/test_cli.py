@@ -109,8 +109,13 @@ def test_parameters_from_options_and_environment(docker: Docker, tmp_path: Path)
     assert "parameter 'port'" in bad.stderr
     assert "--port" in bad.stderr
     unknown = cli("plan", str(pipeline), "--colour", "red")
-    assert unknown.returncode == 3
+    assert unknown.returncode == 2  # a usage error
     assert "--port, --name" in unknown.stderr
+    helped = cli("build", str(pipeline), "--help")
+    assert helped.returncode == 0
+    assert "--port INT" in helped.stdout
+    assert "default 80" in helped.stdout
+    assert "FRAMEWORK_PARAM_NAME" in helped.stdout
     assert "EXPOSE 8080/tcp" in cli("plan", str(pipeline), "--port", "8080").stdout
 
 
@@ -132,6 +137,16 @@ def test_exit_codes_and_github_annotations(tmp_path: Path) -> None:
     assert broken.returncode == 3
     assert "ModuleNotFoundError" in broken.stderr
     assert f"{raising}:1" in broken.stderr
+    raising_function = tmp_path / "raising_function.py"
+    raising_function.write_text(
+        "from framework import Image\n"
+        "def raising_function() -> Image:\n"
+        "    raise RuntimeError('no image today')\n"
+    )
+    raised = cli("plan", str(raising_function))
+    assert raised.returncode == 3
+    assert "raised RuntimeError: no image today" in raised.stderr
+    assert f"{raising_function}:3" in raised.stderr
     no_engine = cli(
         "build", "pipelines/flask_app.py", env={"DOCKER_HOST": "unix:///nonexistent.sock"}
     )

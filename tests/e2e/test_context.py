@@ -33,3 +33,15 @@ def test_only_referenced_files_are_sent(
         f"{result.context_bytes} bytes sent of {total:,} in the directory; "
         "excluded *.log absent from the image",
     )  # fmt: skip
+
+
+def test_a_named_file_that_is_a_symlink_is_copied_as_its_target(
+    docker: Docker, tmp_path: Path
+) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "real.txt").write_text("real content\n")
+    (tmp_path / "app" / "link.txt").symlink_to("real.txt")
+    image = Image.from_("debian:bookworm-slim").copy(Context(tmp_path / "app") / "link.txt", "/x")
+    tag = docker.tag("symlink")
+    build(image, tag=tag, progress=SilentProgress())
+    assert docker.run(tag, "cat", "/x") == "real content\n"

@@ -253,3 +253,20 @@ def test_copies_pin_destination_owner_and_mode(tmp_path: Path) -> None:
 def test_network_off_is_refused_rather_than_ignored() -> None:
     with pytest.raises(Unsupported, match="network=False"):
         mapped(Image.from_("debian:bookworm-slim").run("true", network=False))
+
+
+def test_user_is_inherited_by_a_derived_stage_and_owns_its_new_workdir() -> None:
+    base = Image.from_("debian:bookworm-slim").named("base").user("1000:1000")
+    derived = Image.from_(base).workdir("/home/app")
+    result = mapped(derived)
+    assert (
+        "withDirectory",
+        {"path": "/home/app", "source": [("directory", {})], "owner": "1000:1000"},
+    ) in result
+
+
+def test_entrypoint_keeps_a_cmd_set_earlier_in_the_stage_only() -> None:
+    image = Image.from_("debian:bookworm-slim").cmd(["serve"]).entrypoint(["/app"])
+    assert mapped(image)[-1] == ("withEntrypoint", {"args": ["/app"], "keepDefaultArgs": True})
+    inherited = Image.from_(Image.from_("debian:bookworm-slim").named("b").cmd(["x"]))
+    assert mapped(inherited.entrypoint(["/app"]))[-1] == ("withEntrypoint", {"args": ["/app"]})

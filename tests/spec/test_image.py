@@ -533,3 +533,17 @@ def test_origins_are_not_part_of_the_description(base: Image) -> None:
     assert first.steps[0].origin != second.steps[0].origin
     assert _meaning(first) == _meaning(second)
     assert "origin" not in first.model_dump()
+
+
+def test_context_patterns_given_as_one_string(tmp_path: Path) -> None:
+    ctx = Context(tmp_path, include="*.py", exclude="build")
+    assert ctx.include == ("*.py",)
+    assert ctx.exclude == ("build",)
+
+
+def test_directory_copy_allowed_when_include_picks_files_inside(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("")
+    ctx = Context(tmp_path, include=["src/*.py"])
+    image = Image.from_("alpine").copy(ctx / "src", "/src")
+    assert image.steps[0].source.path == "src"  # type: ignore[union-attr]

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO, cast
 
 import dagger
 from dagger import dag
@@ -24,8 +25,10 @@ from dagger import dag
 from framework.engines.base import BuildRequest, BuildResult, Redactor, StepReport
 from framework.engines.dagger.mapping import DaggerMapping, Unsupported
 from framework.errors import BuildError, EngineUnavailable
-from framework.plan import BuildPlan, describe_step
-from framework.spec import Inline
+from framework.plan import FILESYSTEM_STEPS, BuildPlan, describe_step
+from framework.render import run_argv
+from framework.spec import Inline, Run
+from framework.spec.steps import INLINE_MODE
 
 __all__ = ["DaggerEngine"]
 
@@ -34,9 +37,6 @@ _FIX = (
     "run inside `dagger run`, or point _EXPERIMENTAL_DAGGER_RUNNER_HOST at a remote engine "
     "(e.g. tcp://buildkit.internal:1234); or build with engine='docker'"
 )
-
-
-_FILESYSTEM_STEPS = {"run", "copy", "stage_copy", "workdir"}
 
 
 @contextmanager
@@ -53,10 +53,11 @@ def _cli_on_path() -> Iterator[None]:
         del os.environ["_EXPERIMENTAL_DAGGER_CLI_BIN"]
 
 
-class _LogLines(io.StringIO):
+class _LogLines(io.TextIOBase):
     """A text sink for the SDK's log output that forwards whole, redacted lines."""
 
     def __init__(self, request: BuildRequest, redact: Redactor) -> None:
+        super().__init__()
         self._request = request
         self._redact = redact
         self._partial = ""
@@ -69,6 +70,15 @@ class _LogLines(io.StringIO):
                 self._request.progress.step_output("dagger", self._redact(line))
         return len(text)
 
+    def writable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        if self._partial.strip():
+            self._request.progress.step_output("dagger", self._redact(self._partial))
+        self._partial = ""
+        super().close()
+
 
 class DaggerEngine:
     """Builds plans through Dagger (PyPI ``dagger-io``)."""
@@ -76,12 +86,13 @@ class DaggerEngine:
     name = "dagger"
 
     def check(self) -> None:
-        """Dagger provisions its engine on first use; only a missing SDK fails here."""
+        """Nothing to check ahead: the SDK provisions or reaches an engine when the build
+        opens its connection, and a failure there is an ``EngineUnavailable``."""
 
     async def build(self, request: BuildRequest) -> BuildResult:
         started = time.monotonic()
         redact = Redactor(request.secrets)
-        config = dagger.Config(log_output=_LogLines(request, redact))
+        config = dagger.Config(log_output=cast(TextIO, _LogLines(request, redact)))
         try:
             with tempfile.TemporaryDirectory(prefix="framework-dagger-") as tmp, _cli_on_path():
                 async with dagger.connection(config):
@@ -91,11 +102,7 @@ class DaggerEngine:
                 "dagger", f"no Dagger engine could be reached or provisioned ({exc})", fix=_FIX
             ) from None
         except dagger.ExecError as exc:
-            raise BuildError(
-                redact(f"exit code: {exc.exit_code}"),
-                command=redact(" ".join(exc.command)),
-                output_tail=tuple(redact(x) for x in (exc.stdout + exc.stderr).splitlines()[-25:]),
-            ) from None
+            raise _exec_failure(request.plan, exc, redact) from None
         except dagger.DaggerError as exc:
             raise BuildError(redact(str(exc))) from None
         except Unsupported as exc:
@@ -118,7 +125,7 @@ class DaggerEngine:
         def inline_file(source: Inline) -> str:
             path = tmp / source.sha256
             path.write_bytes(source.content)
-            path.chmod(0o644)
+            path.chmod(INLINE_MODE)
             return str(path)
 
         async def is_directory(container: dagger.Container, path: str) -> bool:
@@ -143,14 +150,37 @@ class DaggerEngine:
         return _image_id(tarball), tuple(pushed)
 
 
+def _exec_failure(plan: BuildPlan, exc: dagger.ExecError, redact: Redactor) -> BuildError:
+    """A failed exec as a BuildError naming the run step whose argv it ran."""
+    argv = tuple(exc.command)
+    tail = tuple(redact(x) for x in (exc.stdout + exc.stderr).splitlines()[-25:])
+    for stage in plan.stages:
+        for number, step in enumerate(stage.steps):
+            if isinstance(step, Run) and run_argv(step) == argv:
+                return BuildError(
+                    redact(f"exit code: {exc.exit_code}"),
+                    stage=stage.name,
+                    step=f"{number + 1}: {describe_step(plan, step)}",
+                    command=redact(step.command()),
+                    where=None if step.origin is None else str(step.origin),
+                    output_tail=tail,
+                )
+    return BuildError(
+        redact(f"exit code: {exc.exit_code}"), command=redact(" ".join(argv)), output_tail=tail
+    )
+
+
 def _image_id(tarball: Path) -> str:
     """The config digest recorded in an exported OCI archive's index."""
-    with tarfile.open(tarball) as archive:
-        index = json.load(archive.extractfile("index.json"))  # type: ignore[arg-type]
-        manifest_digest = index["manifests"][0]["digest"]
-        blob = "blobs/" + manifest_digest.replace(":", "/")
-        manifest = json.load(archive.extractfile(blob))  # type: ignore[arg-type]
-    return str(manifest["config"]["digest"])
+    try:
+        with tarfile.open(tarball) as archive:
+            index = json.load(archive.extractfile("index.json"))  # type: ignore[arg-type]
+            manifest_digest = index["manifests"][0]["digest"]
+            blob = "blobs/" + manifest_digest.replace(":", "/")
+            manifest = json.load(archive.extractfile(blob))  # type: ignore[arg-type]
+        return str(manifest["config"]["digest"])
+    except (OSError, KeyError, IndexError, ValueError, tarfile.TarError) as exc:
+        raise BuildError(f"cannot read the image Dagger exported: {exc}") from None
 
 
 def _reports(plan: BuildPlan) -> tuple[StepReport, ...]:
@@ -160,7 +190,7 @@ def _reports(plan: BuildPlan) -> tuple[StepReport, ...]:
             stage=stage.name,
             index=number + 1,
             description=describe_step(plan, step),
-            status="unknown" if step.kind in _FILESYSTEM_STEPS else "config",
+            status="unknown" if step.kind in FILESYSTEM_STEPS else "config",
             where=None if step.origin is None else str(step.origin),
         )
         for stage in plan.stages

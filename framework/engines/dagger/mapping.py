@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 import dagger
 
@@ -39,10 +40,10 @@ from framework.spec import (
     Workdir,
 )
 from framework.spec.sources import Context, ContextPath
+from framework.spec.steps import DEFAULT_OWNER, go_duration, resolve_path
 
 __all__ = ["DaggerMapping", "Unsupported"]
 
-ROOT = "0:0"
 _SHARING = {
     "shared": dagger.CacheSharingMode.SHARED,
     "private": dagger.CacheSharingMode.PRIVATE,
@@ -51,6 +52,15 @@ _SHARING = {
 _PROTOCOL = {"tcp": dagger.NetworkProtocol.TCP, "udp": dagger.NetworkProtocol.UDP}
 
 IsDirectory = Callable[[dagger.Container, str], Awaitable[bool]]
+
+
+@dataclass
+class _State:
+    """What later steps of a stage depend on: the workdir, the user, whether CMD was set."""
+
+    workdir: str | None = None
+    user: str | None = None
+    cmd_in_stage: bool = False
 
 
 class Unsupported(Exception):
@@ -83,54 +93,53 @@ class DaggerMapping:
     async def containers(self, plan: BuildPlan) -> dict[str, dagger.Container]:
         """Every stage's container, by stage digest."""
         built: dict[str, dagger.Container] = {}
-        workdirs: dict[str, str | None] = {}
+        states: dict[str, _State] = {}
         for stage in plan.stages:
-            container, workdir = await self._stage(stage, built, workdirs)
-            built[stage.digest] = container
-            workdirs[stage.digest] = workdir
+            built[stage.digest], states[stage.digest] = await self._stage(stage, built, states)
         return built
 
     async def _stage(
-        self,
-        stage: Stage,
-        built: dict[str, dagger.Container],
-        workdirs: dict[str, str | None],
-    ) -> tuple[dagger.Container, str | None]:
+        self, stage: Stage, built: dict[str, dagger.Container], states: dict[str, _State]
+    ) -> tuple[dagger.Container, _State]:
         if stage.base_stage is not None:
             container = built[stage.base_stage]
-            workdir = workdirs[stage.base_stage]
+            inherited = states[stage.base_stage]
+            state = _State(workdir=inherited.workdir, user=inherited.user)
         elif stage.base is not None:
             container = self._dag.container(platform=self._platform).from_(stage.base)
-            workdir = None
+            state = _State()
         else:
             container = self._dag.container(platform=self._platform)
-            workdir = None
-        user: str | None = None
+            state = _State()
         for step in stage.steps:
-            container, workdir, user = await self._step(container, step, built, workdir, user)
-        return container, workdir
+            container = await self._step(container, step, built, state)
+        return container, state
 
     async def _step(
-        self,
-        c: dagger.Container,
-        step: PlanStep,
-        built: dict[str, dagger.Container],
-        workdir: str | None,
-        user: str | None,
-    ) -> tuple[dagger.Container, str | None, str | None]:
+        self, c: dagger.Container, step: PlanStep, built: dict[str, dagger.Container], state: _State
+    ) -> dagger.Container:
         if isinstance(step, Run):
-            return self._run(c, step), workdir, user
+            return self._run(c, step)
         if isinstance(step, Copy):
-            return self._copy(c, step, workdir), workdir, user
+            return self._copy(c, step, state.workdir)
         if isinstance(step, StageCopy):
-            return await self._stage_copy(c, step, built, workdir), workdir, user
+            return await self._stage_copy(c, step, built, state.workdir)
         if isinstance(step, Workdir):
-            path = _resolve(step.path, workdir)
-            created = c.with_directory(path, self._dag.directory(), owner=user or ROOT)
-            return created.with_workdir(path), path, user
+            state.workdir = _resolve(step.path, state.workdir)
+            created = c.with_directory(
+                state.workdir, self._dag.directory(), owner=state.user or DEFAULT_OWNER
+            )
+            return created.with_workdir(state.workdir)
         if isinstance(step, User):
-            return c.with_user(step.user), workdir, step.user
-        return _config(c, step), workdir, user
+            state.user = step.user
+            return c.with_user(step.user)
+        if isinstance(step, Cmd):
+            state.cmd_in_stage = True
+        if isinstance(step, Entrypoint):
+            # As a Dockerfile ENTRYPOINT: default args inherited from the base are dropped;
+            # a CMD set earlier in this stage is kept.
+            return c.with_entrypoint(list(step.argv), keep_default_args=state.cmd_in_stage)
+        return _config(c, step)
 
     def _run(self, c: dagger.Container, step: Run) -> dagger.Container:
         if not step.network:
@@ -165,7 +174,7 @@ class DaggerMapping:
 
     def _copy(self, c: dagger.Container, step: Copy, workdir: str | None) -> dagger.Container:
         dest = _resolve(step.dest, workdir)
-        owner = step.owner or ROOT
+        owner = step.owner or DEFAULT_OWNER
         source = step.source
         if isinstance(source, Inline):
             file = self._dag.host().file(self._inline_file(source))
@@ -188,7 +197,7 @@ class DaggerMapping:
     ) -> dagger.Container:
         source = built[step.stage]
         dest = _resolve(step.dest, workdir)
-        owner = step.owner or ROOT
+        owner = step.owner or DEFAULT_OWNER
         if await self._is_directory(source, step.path):
             directory = source.directory(step.path)
             return c.with_directory(dest, directory, owner=owner, permissions=step.mode)
@@ -208,9 +217,6 @@ def _config(c: dagger.Container, step: PlanStep) -> dagger.Container:
         return c
     if isinstance(step, Expose):
         return c.with_exposed_port(step.port, protocol=_PROTOCOL[step.protocol])
-    if isinstance(step, Entrypoint):
-        # Like a Dockerfile ENTRYPOINT, a new entrypoint drops the inherited default args.
-        return c.with_entrypoint(list(step.argv), keep_default_args=False)
     if isinstance(step, Cmd):
         return c.with_default_args(list(step.argv))
     if isinstance(step, Healthcheck):
@@ -218,9 +224,9 @@ def _config(c: dagger.Container, step: PlanStep) -> dagger.Container:
             return c.without_docker_healthcheck()
         return c.with_docker_healthcheck(
             list(step.argv),
-            interval=_duration(step.interval),
-            timeout=_duration(step.timeout),
-            start_period=_duration(step.start_period),
+            interval=go_duration(step.interval),
+            timeout=go_duration(step.timeout),
+            start_period=go_duration(step.start_period),
             retries=step.retries,
         )
     raise AssertionError(f"unknown step {step!r}")
@@ -228,9 +234,5 @@ def _config(c: dagger.Container, step: PlanStep) -> dagger.Container:
 
 def _resolve(path: str, workdir: str | None) -> str:
     """An absolute path; a trailing ``/`` is kept (it means "into this directory")."""
-    absolute = posixpath.normpath(posixpath.join(workdir or "/", path))
+    absolute = resolve_path(path, workdir)
     return absolute + "/" if path.endswith("/") and absolute != "/" else absolute
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:.3f}".rstrip("0").rstrip(".") + "s"

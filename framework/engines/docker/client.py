@@ -94,6 +94,8 @@ def find_client(explicit: str | None = None) -> DockerClient:
     qualifying ``docker`` on PATH, else ``/usr/bin/docker``."""
     chosen = explicit or os.environ.get(_ENV_CLIENT)
     if chosen:
+        if shutil.which(chosen) is None:
+            raise EngineUnavailable("docker", f"no executable docker client at {chosen}", fix=_FIX)
         result = probe(chosen)
         if isinstance(result, str):
             raise LegacyBuilderError("docker", result, fix=_FIX)

@@ -9,74 +9,63 @@ from pathlib import Path
 from framework.render import ContextEntry
 from framework.spec import Inline
 from framework.spec.patterns import PathFilter
+from framework.spec.steps import INLINE_MODE
 
-__all__ = ["ContextStats", "stage_context"]
-
-INLINE_MODE = 0o644
-
-
-class ContextStats:
-    """How much was placed in the context."""
-
-    def __init__(self) -> None:
-        self.files = 0
-        self.bytes = 0
+__all__ = ["stage_context"]
 
 
-def stage_context(entries: tuple[ContextEntry, ...], root: Path) -> ContextStats:
-    """Create ``root`` holding each entry; files are hard-linked where possible.
+def stage_context(entries: tuple[ContextEntry, ...], root: Path, *, link: bool = True) -> None:
+    """Create ``root`` holding each entry.
 
-    Symlinks are copied as links, never followed, so nothing outside a context is sent.
+    Files are hard-linked where possible when ``link`` (fast, for a build), else copied
+    (``render -o``: editing the output must never edit the sources). Symlinks inside a
+    copied directory stay links, never followed, so nothing outside a context is sent;
+    a named file that is a symlink is sent as its target (validated to be inside).
     """
     root.mkdir(parents=True, exist_ok=True)
-    stats = ContextStats()
     for entry in entries:
         target = root / entry.name
         source = entry.source
         if isinstance(source, Inline):
             target.write_bytes(source.content)
             target.chmod(INLINE_MODE)
-            stats.files += 1
-            stats.bytes += len(source.content)
+            continue
+        if not source.is_dir:
+            _place(source.local_path.resolve(), target, link)
             continue
         context = source.context
         patterns = PathFilter(context.include, context.exclude)
-        if not source.is_dir:
-            _place(source.local_path, target, stats)
-            continue
         target.mkdir()
         base = source.local_path
         for directory, dirnames, filenames in os.walk(base):
             here = Path(directory)
             rel_dir = here.relative_to(base)
             for name in sorted(dirnames):
-                rel_ctx = _context_relative(here / name, context.path)
                 if (here / name).is_symlink():
                     filenames.append(name)
                     dirnames.remove(name)
-                elif not patterns.may_hold_selected(rel_ctx):
+                elif not patterns.may_hold_selected(_relative(here / name, context.path)):
                     dirnames.remove(name)
                 else:
                     (target / rel_dir / name).mkdir()
                     shutil.copymode(here / name, target / rel_dir / name)
             for name in filenames:
-                rel_ctx = _context_relative(here / name, context.path)
-                if patterns.trivial or patterns.selected(rel_ctx):
-                    _place(here / name, target / rel_dir / name, stats)
-    return stats
+                if patterns.trivial or patterns.selected(_relative(here / name, context.path)):
+                    _place(here / name, target / rel_dir / name, link)
 
 
-def _context_relative(path: Path, root: Path) -> str:
+def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def _place(source: Path, target: Path, stats: ContextStats) -> None:
+def _place(source: Path, target: Path, link: bool) -> None:
     if source.is_symlink():
         target.symlink_to(os.readlink(source))
         return
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
-    stats.files += 1
-    stats.bytes += source.stat().st_size
+    if link:
+        try:
+            os.link(source, target)
+            return
+        except OSError:  # another filesystem, or links not allowed: copy instead
+            pass
+    shutil.copy2(source, target)

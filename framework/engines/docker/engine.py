@@ -13,11 +13,11 @@ import anyio
 from anyio.abc import Process
 from anyio.streams.buffered import BufferedByteReceiveStream
 
-from framework.engines.base import BuildRequest, BuildResult, Redactor, StepReport
+from framework.engines.base import BuildRequest, BuildResult, Redactor, StepReport, StepStatus
 from framework.engines.docker.client import DockerClient, check_daemon, find_client
 from framework.engines.docker.context import stage_context
 from framework.engines.docker.output import OutputParser, Vertex
-from framework.errors import BuildError
+from framework.errors import BuildError, EngineUnavailable
 from framework.plan import BuildPlan, Stage, describe_step
 from framework.render import RenderedBuild, render
 from framework.spec import Run
@@ -79,7 +79,7 @@ class DockerEngine:
             plan_digest=request.plan.digest,
             steps=_reports(request.plan, rendered, parser),
             duration=time.monotonic() - started,
-            context_bytes=sum(parser.context_bytes.values()),
+            context_bytes=sum(parser.context_bytes.values()) if parser.context_bytes else None,
             pushed=pushed,
             archive=None if request.archive is None else str(request.archive),
         )
@@ -90,7 +90,9 @@ class DockerEngine:
         result = await anyio.run_process([self.client.path, *args], check=False)
         if result.returncode != 0:
             output = (result.stdout + result.stderr).decode(errors="replace").splitlines()
-            raise BuildError(f"docker {args[0]} failed", output_tail=tuple(output[-15:]))
+            raise BuildError(
+                f"docker {args[0]} failed", output_tail=tuple(output[-15:]), tagged=True
+            )
         return result.stdout.decode(errors="replace")
 
     async def _push(self, request: BuildRequest) -> tuple[str, ...]:
@@ -141,7 +143,13 @@ class DockerEngine:
     ) -> OutputParser:
         parser = OutputParser()
         plan = request.plan
-        async with await anyio.open_process(argv, env=env, stdout=subprocess.DEVNULL) as process:
+        try:
+            started = await anyio.open_process(argv, env=env, stdout=subprocess.DEVNULL)
+        except OSError as exc:
+            raise EngineUnavailable(
+                "docker", f"cannot run {argv[0]}: {exc}", fix="check the docker client install"
+            ) from None
+        async with started as process:
             try:
                 await _pump(process, parser, request, rendered, redact)
                 code = await process.wait()
@@ -251,7 +259,9 @@ def _reports(
                 )
                 continue
             ran = seen.get((stage.name, index))
-            status = "cached" if ran is None or ran.status == "cached" else "executed"
+            status: StepStatus = (
+                "unknown" if ran is None else ("cached" if ran.status == "cached" else "executed")
+            )
             reports.append(
                 StepReport(
                     stage=stage.name,

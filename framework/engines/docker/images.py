@@ -8,7 +8,7 @@ import subprocess
 from typing import Any
 
 from framework.engines.docker.client import find_client
-from framework.errors import BuildError, EngineUnavailable
+from framework.errors import EngineUnavailable, ImageStoreError
 
 __all__ = [
     "MIRROR_ENV",
@@ -33,7 +33,7 @@ def _docker(args: list[str], client: str | None) -> str:
             raise EngineUnavailable(
                 "docker", detail, fix="start one (as root: bash scripts/engine-up.sh)"
             )
-        raise BuildError(f"docker {args[0]} {args[1] if len(args) > 1 else ''}: {detail}")
+        raise ImageStoreError(f"docker {' '.join(args[:2])}: {detail}")
     return result.stdout
 
 

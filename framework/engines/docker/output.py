@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 __all__ = ["OutputParser", "Vertex"]
 
 _LINE = re.compile(r"^#(?P<num>\d+) (?P<rest>.*)$")
-# "[stage 2/5] RUN ..."; BuildKit leaves the stage name out in some single-stage builds.
-_NAME = re.compile(r"^\[(?:(?P<stage>[^\s\]]+) )?(?P<index>\d+)/(?P<total>\d+)\] (?P<text>.*)$")
+# "[stage 2/5] RUN ...", "[stage  2/12]", "[linux/arm64 stage 2/5]", "[ 3/12]": BuildKit
+# pads the number, may prefix the platform, and leaves the stage out of some builds.
+_NAME = re.compile(r"^\[(?:(?P<prefix>[^\]]*?) )?\s*(?P<index>\d+)/(?P<total>\d+)\] (?P<text>.*)$")
 _DONE = re.compile(r"^DONE (?P<secs>[\d.]+)s$")
 _OUTPUT = re.compile(r"^(?P<secs>[\d.]+) (?P<text>.*)$")
 _CONTEXT = re.compile(r"^transferring context: (?P<size>[\d.]+)(?P<unit>[kMG]?B)")
@@ -59,7 +60,8 @@ class OutputParser:
             vertex = Vertex(number=number, name=rest)
             named = _NAME.match(rest)
             if named:
-                vertex.stage = named["stage"]
+                prefix = (named["prefix"] or "").split()
+                vertex.stage = prefix[-1] if prefix and "/" not in prefix[-1] else None
                 vertex.index = int(named["index"])
             self.vertices[number] = vertex
             return [Event("started", vertex)]
