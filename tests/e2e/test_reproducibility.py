@@ -1,8 +1,10 @@
 """Reproducibility: the same pipeline built twice from an empty build cache.
 
-BuildKit in Docker 20.10 does not honour SOURCE_DATE_EPOCH (BuildKit 0.11+ does), so
-files a run step creates carry the time of the build, and the image config records
-when it was made. This test records exactly which layers match and which differ.
+The framework stages its inputs with stable times (directories keep their source's
+times, inline files get SOURCE_DATE_EPOCH). BuildKit in Docker 20.10 does not rewrite
+times to SOURCE_DATE_EPOCH (BuildKit 0.11+ documents that it does): a layer records the
+build time, to the second, on directories it adds to, and the image config records when
+it was made. This test records exactly which layers match and which differ.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ def test_rebuild_from_empty_cache_layer_by_layer(
         "reproducibility", "same pipeline, empty cache, built twice (SOURCE_DATE_EPOCH set)",
         f"image ids {'equal' if len(set(ids)) == 1 else 'differ'}; "
         f"identical layers: {', '.join(same) or 'none'}; differing: {', '.join(differ) or 'none'} "
-        "(Docker 20.10's BuildKit ignores SOURCE_DATE_EPOCH: run-created files and the "
-        "config's created time carry the build time)",
+        "(inputs are staged with stable times; what differs is BuildKit's: a layer records "
+        "the build time, to the second, on directories it adds to, and the config records "
+        "when it was made. Docker 20.10's BuildKit does not rewrite times to "
+        "SOURCE_DATE_EPOCH; BuildKit 0.11+ documents that it does)",
     )  # fmt: skip

@@ -21,14 +21,19 @@ def stage_context(entries: tuple[ContextEntry, ...], root: Path, *, link: bool =
     (``render -o``: editing the output must never edit the sources). Symlinks inside a
     copied directory stay links, never followed, so nothing outside a context is sent;
     a named file that is a symlink is sent as its target (validated to be inside).
+
+    Times are kept stable so equal inputs make equal layers: directories get their
+    source's times, inline files ``$SOURCE_DATE_EPOCH`` (0 when unset).
     """
     root.mkdir(parents=True, exist_ok=True)
+    inline_time = int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0)
     for entry in entries:
         target = root / entry.name
         source = entry.source
         if isinstance(source, Inline):
             target.write_bytes(source.content)
             target.chmod(INLINE_MODE)
+            os.utime(target, (inline_time, inline_time))
             continue
         if not source.is_dir:
             _place(source.local_path.resolve(), target, link)
@@ -37,6 +42,7 @@ def stage_context(entries: tuple[ContextEntry, ...], root: Path, *, link: bool =
         patterns = PathFilter(context.include, context.exclude)
         target.mkdir()
         base = source.local_path
+        made = [(base, target)]
         for directory, dirnames, filenames in os.walk(base):
             here = Path(directory)
             rel_dir = here.relative_to(base)
@@ -48,10 +54,12 @@ def stage_context(entries: tuple[ContextEntry, ...], root: Path, *, link: bool =
                     dirnames.remove(name)
                 else:
                     (target / rel_dir / name).mkdir()
-                    shutil.copymode(here / name, target / rel_dir / name)
+                    made.append((here / name, target / rel_dir / name))
             for name in filenames:
                 if patterns.trivial or patterns.selected(_relative(here / name, context.path)):
                     _place(here / name, target / rel_dir / name, link)
+        for original, copy in reversed(made):  # deepest first: filling a dir changes its time
+            shutil.copystat(original, copy)
 
 
 def _relative(path: Path, root: Path) -> str:
