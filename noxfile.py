@@ -21,6 +21,8 @@ def tests(session: nox.Session) -> None:
     session.run(*ENGINE_UP, external=True)
     # engine-up succeeded, so an engine that does not answer is a failure, not a skip.
     env = {"FRAMEWORK_REQUIRE_ENGINE": "1"}
+    if not session.posargs:  # the whole suite: its figures become docs/reliability.md
+        env["FRAMEWORK_WRITE_RELIABILITY"] = "1"
     session.run("pytest", *(session.posargs or ["tests"]), env=env)
 
 

@@ -140,6 +140,10 @@ start_registry() {
   if registry_answers; then log "registry answers on $REGISTRY"; return 0; fi
   apt_install docker-registry curl
   need_root "starting the registry" "start a registry on $REGISTRY yourself"
+  # On a systemd host the package starts its own service (with auth) on :5000.
+  if command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now docker-registry >/dev/null 2>&1 || true
+  fi
   mkdir -p /var/lib/framework-registry
   # Debian's default config asks for htpasswd auth; this test registry is open, loopback only.
   cat >/var/lib/framework-registry/config.yml <<CONFIG

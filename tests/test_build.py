@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from framework import Image, Secret, SilentProgress, SpecError, build
+from framework import (
+    EngineUnavailable,
+    Image,
+    PlainProgress,
+    Secret,
+    SilentProgress,
+    SpecError,
+    build,
+)
 
 
 def test_missing_secret_source_fails_before_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -60,9 +69,19 @@ def test_unknown_or_missing_options_are_spec_errors(
     assert message in caught.value.problem
     assert fix in caught.value.fix
     assert caught.value.where is not None
-    assert (
-        caught.value.where.endswith(
-            "test_build.py:" + str(caught.tb.tb_next.tb_frame.f_lineno if caught.tb.tb_next else 0)
-        )
-        or "test_build.py" in caught.value.where
-    )
+    assert caught.value.where.endswith(f"test_build.py:{call.__code__.co_firstlineno}")
+
+
+def test_auto_falls_back_to_docker_when_dagger_cannot_be_reached(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A Dagger session that does not answer makes auto choose Dagger and fail to connect;
+    # with no Docker daemon either, the fallback's own check reports docker.
+    monkeypatch.setenv("DAGGER_SESSION_PORT", "1")
+    monkeypatch.setenv("DAGGER_SESSION_TOKEN", "unused")
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    log = io.StringIO()
+    with pytest.raises(EngineUnavailable) as caught:
+        build(Image.from_("debian:bookworm-slim"), engine="auto", progress=PlainProgress(log))
+    assert caught.value.engine == "docker"
+    assert "with engine dagger (auto: a Dagger session is open" in log.getvalue()

@@ -6,7 +6,7 @@ import shutil
 import uuid
 from pathlib import Path
 
-from framework import Context, SilentProgress, build
+from framework import Context, Image, SilentProgress, build
 from pipelines.flask_app import flask_app
 from tests.e2e.conftest import Docker
 
@@ -47,3 +47,20 @@ def test_second_build_is_all_cached_and_app_change_reruns_only_later_steps(
     }
     assert third.image_id != second.image_id
     assert "# changed" in docker.run(tag, "cat", "/app/app.py")
+
+
+def test_cache_mount_persists_between_builds_and_stays_out_of_the_image(docker: Docker) -> None:
+    key = uuid.uuid4().hex[:8]
+    cache = f"/cache-{key}"
+
+    def image(nonce: str) -> Image:
+        return Image.from_("debian:bookworm-slim").run(
+            f"touch {cache}/{nonce} && ls {cache} > /seen", cache=cache
+        )
+
+    tag = docker.tag("cache-mount")
+    build(image("first"), tag=tag, progress=SilentProgress())
+    assert docker.run(tag, "cat", "/seen").split() == ["first"]
+    build(image("second"), tag=tag, progress=SilentProgress())
+    assert docker.run(tag, "cat", "/seen").split() == ["first", "second"]  # kept between builds
+    assert docker.run(tag, "ls", "-A", cache) == ""  # the mount point is empty in the image

@@ -119,7 +119,7 @@ def test_parameters_from_options_and_environment(docker: Docker, tmp_path: Path)
     assert "EXPOSE 8080/tcp" in cli("plan", str(pipeline), "--port", "8080").stdout
 
 
-def test_exit_codes_and_github_annotations(tmp_path: Path) -> None:
+def test_exit_codes_and_github_annotations(docker: Docker, tmp_path: Path) -> None:
     failing = tmp_path / "failing.py"
     failing.write_text(
         "from framework import Image\n"

@@ -16,6 +16,7 @@ import pytest
 from framework import BuildError, Image, SilentProgress, build
 from tests.conftest import ReliabilityReport
 from tests.e2e.conftest import Docker
+from tests.e2e.daemons import PrivateDaemon
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -88,27 +89,25 @@ def test_sigint_mid_build_leaves_no_tag_or_processes_and_cache_is_reused(
     )  # fmt: skip
 
 
-def test_daemon_restart_between_builds(docker: Docker, reliability: ReliabilityReport) -> None:
-    pidfile = Path("/var/run/docker.pid")
-    if os.geteuid() != 0 or not pidfile.exists():
-        pytest.skip("restarting the Docker daemon needs root and /var/run/docker.pid")
-    image = Image.from_("debian:bookworm-slim").run(f"echo {uuid.uuid4().hex} > /id")
-    tag = docker.tag("restart")
-    first = build(image, tag=tag, progress=SilentProgress())
-    pid = int(pidfile.read_text())
-    os.kill(pid, signal.SIGTERM)
-    for _ in range(120):
-        if not Path(f"/proc/{pid}").exists():
-            break
-        time.sleep(0.25)
-    else:
-        pytest.fail("dockerd did not stop within 30 s")
-    up = subprocess.run(["bash", str(ROOT / "scripts" / "engine-up.sh")], capture_output=True,
-                        text=True, timeout=300, check=False)  # fmt: skip
-    assert up.returncode == 0, up.stderr
-    second = build(image, tag=tag, progress=SilentProgress())
-    assert second.image_id == first.image_id
-    assert [s.status for s in second.steps] == ["cached"]
+def test_daemon_restart_between_builds(
+    docker: Docker, tmp_path: Path, reliability: ReliabilityReport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A private daemon, so restarting it cannot disturb builds on the shared one.
+    daemon = PrivateDaemon(docker.path, tmp_path)
+    daemon.start()
+    try:
+        daemon.load_from_shared("debian:bookworm-slim")
+        monkeypatch.setenv("DOCKER_HOST", daemon.host)
+        image = Image.from_("debian:bookworm-slim").run(f"echo {uuid.uuid4().hex} > /id")
+        first = build(image, tag="restart:1", progress=SilentProgress())
+        daemon.stop()
+        daemon.start()
+        second = build(image, tag="restart:1", progress=SilentProgress())
+        assert second.image_id == first.image_id
+        assert [s.status for s in second.steps] == ["cached"]
+        assert daemon.docker("run", "--rm", "restart:1", "cat", "/id").stdout.strip()
+    finally:
+        daemon.close()
     reliability.record(
         "faults", "Docker daemon restarted between two builds",
         "second build succeeded; its step came from the cache kept across the restart",

@@ -47,7 +47,7 @@ def test_eight_distinct_pipelines_at_once(docker: Docker, reliability: Reliabili
     reliability.record(
         "load", f"{CONCURRENCY} different pipelines built at once on one daemon",
         f"{CONCURRENCY}/{CONCURRENCY} succeeded with distinct, correct images; "
-        f"{peak} builds in flight at peak; {elapsed:.1f}s in all",
+        f"{peak} build() calls running at once (one thread each); {elapsed:.1f}s in all",
     )  # fmt: skip
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import tarfile
 from pathlib import Path
 
 from framework import SilentProgress, build
@@ -30,15 +32,26 @@ def test_flask_image_answers_http(docker: Docker) -> None:
     assert body == "Hello from the framework's Flask example!\n"
 
 
-def test_go_binary_runs_and_final_image_is_ten_times_smaller(docker: Docker) -> None:
+def test_go_binary_runs_and_final_image_is_ten_times_smaller(
+    docker: Docker, tmp_path: Path
+) -> None:
     build_tag, app_tag = docker.tag("go-build"), docker.tag("go")
     build(go_builder(), tag=build_tag, progress=SilentProgress())
     result = build(go_app(), tag=app_tag, progress=SilentProgress())
     output = docker.run(app_tag)
     assert output.startswith("Hello from Go go1.19"), output
     assert image_size(app_tag) * 10 <= image_size(build_tag)
-    # The plan has two stages and the runtime image holds only the binary.
-    assert [s.stage for s in result.steps][-1] == "stage-1"
+    # The runtime image is one layer holding only the binary.
+    layers = docker.inspect(app_tag)["RootFS"]
+    assert isinstance(layers, dict)
+    assert len(layers["Layers"]) == 1
+    assert [s.stage for s in result.steps] == ["go-build"] * 3 + ["stage-1"] * 2
+    archive = docker.tag("go-archive")
+    exported = build(go_app(), tag=archive, archive=tmp_path / "go.tar", progress=SilentProgress())
+    assert exported.archive == str(tmp_path / "go.tar")
+    with tarfile.open(tmp_path / "go.tar") as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))  # type: ignore[arg-type]
+    assert manifest[0]["RepoTags"] == [archive]
 
 
 def test_nginx_serves_the_copied_index(docker: Docker) -> None:

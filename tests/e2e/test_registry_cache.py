@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,43 +13,20 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import Docker
+from tests.e2e.daemons import PrivateDaemon
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def second_daemon(docker: Docker, tmp_path: Path) -> Iterator[str]:
-    """A second dockerd with its own data root and socket; yields its DOCKER_HOST."""
-    if os.geteuid() != 0 or shutil.which("dockerd") is None:
-        pytest.skip("a second Docker daemon needs root and dockerd")
-    short = Path(f"/tmp/fw-d2-{uuid.uuid4().hex[:6]}")  # socket paths must stay short
-    short.mkdir()
-    host = f"unix://{short}/docker.sock"
-    log = tmp_path / "dockerd.log"
-    # --bridge=none would make this dockerd delete docker0 under the main daemon; sharing
-    # docker0 with a separate address range for its containers leaves the main one alone.
-    argv = [
-        "dockerd", "--data-root", str(tmp_path / "data"), "--exec-root", str(short / "exec"),
-        "--pidfile", str(short / "pid"), "-H", host, "--bridge=docker0",
-        "--fixed-cidr=172.17.240.0/20", "--iptables=false", "--ip-masq=false",
-    ]  # fmt: skip
-    with log.open("w") as log_file:
-        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=log_file)
-        try:
-            for _ in range(60):
-                probe = subprocess.run(
-                    [docker.path, "-H", host, "info"], capture_output=True, check=False
-                )
-                if probe.returncode == 0:
-                    break
-                time.sleep(0.5)
-            else:
-                pytest.fail("second dockerd did not start:\n" + log.read_text())
-            yield host
-        finally:
-            process.terminate()
-            process.wait(timeout=60)
-            shutil.rmtree(short, ignore_errors=True)
+    """A second, empty dockerd; yields its DOCKER_HOST."""
+    daemon = PrivateDaemon(docker.path, tmp_path)
+    daemon.start()
+    try:
+        yield daemon.host
+    finally:
+        daemon.close()
 
 
 def cli(*args: str, docker_host: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -73,8 +48,10 @@ def test_cache_exported_to_registry_is_used_by_an_empty_daemon(
     assert exported.returncode == 0, exported.stderr
     assert json.loads(exported.stdout)["pushed"][0].startswith(cache + "@sha256:")
     # The empty daemon gets the base image through the registry as a mirror.
-    docker("tag", "python:3.11-slim", f"{registry}/library/python:3.11-slim")
-    docker("push", f"{registry}/library/python:3.11-slim")
+    mirrored = f"{registry}/library/python:3.11-slim"
+    docker.tags.append(mirrored)
+    docker("tag", "python:3.11-slim", mirrored)
+    docker("push", mirrored)
     pulled = cli("images", "pull", "python:3.11-slim", "--mirror", registry,
                  docker_host=second_daemon)  # fmt: skip
     assert pulled.returncode == 0, pulled.stderr

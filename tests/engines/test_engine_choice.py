@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 
 import pytest
 
@@ -15,7 +14,6 @@ from framework.engines.dagger import dagger_reachable
 def test_unreachable_dagger_engine_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     # A CLI that does not exist: provisioning fails the way it does with no network.
     monkeypatch.setenv("_EXPERIMENTAL_DAGGER_CLI_BIN", "/nonexistent/dagger")
-    started = time.monotonic()
     with pytest.raises(EngineUnavailable) as caught:
         build(Image.from_("debian:bookworm-slim").run("true"), engine="dagger",
               progress=SilentProgress())  # fmt: skip
@@ -26,7 +24,6 @@ def test_unreachable_dagger_engine_is_one_clear_error(monkeypatch: pytest.Monkey
     assert "_EXPERIMENTAL_DAGGER_RUNNER_HOST" in error.fix
     assert "Traceback" not in str(error)
     assert error.__cause__ is None  # the SDK's exception is not chained into the report
-    assert time.monotonic() - started < 30
 
 
 def test_auto_prefers_dagger_only_when_reachable(monkeypatch: pytest.MonkeyPatch) -> None:

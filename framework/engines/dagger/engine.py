@@ -97,7 +97,7 @@ class DaggerEngine:
             with tempfile.TemporaryDirectory(prefix="framework-dagger-") as tmp, _cli_on_path():
                 async with dagger.connection(config):
                     image_id, pushed = await self._build(request, Path(tmp))
-        except dagger.ProvisionError as exc:
+        except (dagger.ProvisionError, dagger.ClientConnectionError) as exc:
             raise EngineUnavailable(
                 "dagger", f"no Dagger engine could be reached or provisioned ({exc})", fix=_FIX
             ) from None
