@@ -163,7 +163,7 @@ def _refuse_extra(extra: list[str]) -> None:
 
 
 def _asks_pipeline_help(words: list[str]) -> bool:
-    """``build TARGET --help``: the command's options and the pipeline's parameters."""
+    """Whether the words ask for ``COMMAND TARGET --help``: the pipeline's parameters."""
     return (
         len(words) >= 3
         and words[0] in _TARGET_COMMANDS
