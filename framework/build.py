@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +14,7 @@ from framework.progress import Progress, default_progress
 from framework.spec import Image, Secret
 
 if TYPE_CHECKING:
-    from framework.engines import BuildResult, Engine
+    from framework.engines import BuildRequest, BuildResult, Engine
 
 __all__ = ["build", "build_async", "read_secrets"]
 
@@ -76,77 +75,52 @@ async def build_async(
     cache_to: Sequence[str] = (),
 ) -> BuildResult:
     """:func:`build` for code that already runs an event loop (asyncio or trio)."""
-    options = _Options(
-        tags=(tag,) if isinstance(tag, str) else tuple(tag),
-        push=push,
-        archive=None if archive is None else Path(archive),
-        platform=platform,
-        cache_from=tuple(cache_from),
-        cache_to=tuple(cache_to),
-    )
-    return await _build(image, options, engine, progress)
-
-
-@dataclass(frozen=True)
-class _Options:
-    tags: tuple[str, ...]
-    push: bool
-    archive: Path | None
-    platform: str | None
-    cache_from: tuple[str, ...]
-    cache_to: tuple[str, ...]
-
-
-async def _build(
-    image: Image, options: _Options, engine: str | Engine, progress: Progress | None
-) -> BuildResult:
     if not isinstance(image, Image):
         raise SpecError(
             f"build() got {type(image).__name__}, not an Image",
             fix="pass the Image your pipeline function returns",
         )
     plan = compile(image)
-    if options.push and not options.tags:
+    tags = (tag,) if isinstance(tag, str) else tuple(tag)
+    if push and not tags:
         raise SpecError("push=True but no tag to push", fix="give tag='registry/name:tag'")
     secrets = read_secrets(plan)
     # Engines load on first build, so describing and rendering images imports less.
-    import anyio
-
     from framework.engines import BuildRequest, DockerEngine, select_engine
 
     chosen, reason = select_engine(engine)
-    await anyio.to_thread.run_sync(chosen.check)
     shown = progress or default_progress()
     request = BuildRequest(
         plan=plan,
-        tags=options.tags,
+        tags=tags,
         progress=shown,
         secrets=secrets,
-        push=options.push,
-        archive=options.archive,
-        platform=options.platform,
-        cache_from=options.cache_from,
-        cache_to=options.cache_to,
+        push=push,
+        archive=None if archive is None else Path(archive),
+        platform=platform,
+        cache_from=tuple(cache_from),
+        cache_to=tuple(cache_to),
     )
-    tags = options.tags
-    target = f"{tags[0]} ({plan.target.name})" if tags else plan.target.name
-    shown.begin(f"{chosen.name} ({reason})", target)
     try:
-        result = await chosen.build(request)
+        return await _build_on(chosen, reason, request)
     except EngineUnavailable as exc:
         if engine != "auto" or chosen.name == "docker":
-            shown.end(None)
             raise
         # auto means the first engine that answers: Dagger did not, so try docker.
-        shown.end(None)
-        fallback = DockerEngine()
-        await anyio.to_thread.run_sync(fallback.check)
-        shown.begin(f"docker (auto: the Dagger engine was unavailable: {exc.problem})", target)
-        try:
-            result = await fallback.build(request)
-        except BaseException:
-            shown.end(None)
-            raise
+        fallback = f"auto: the Dagger engine was unavailable: {exc.problem}"
+        return await _build_on(DockerEngine(), fallback, request)
+
+
+async def _build_on(engine: Engine, reason: str, request: BuildRequest) -> BuildResult:
+    """Check ``engine``, then build on it, telling the display when it starts and ends."""
+    import anyio
+
+    await anyio.to_thread.run_sync(engine.check)
+    plan, shown = request.plan, request.progress
+    target = f"{request.tags[0]} ({plan.target.name})" if request.tags else plan.target.name
+    shown.begin(f"{engine.name} ({reason})", target)
+    try:
+        result = await engine.build(request)
     except BaseException:
         shown.end(None)
         raise
