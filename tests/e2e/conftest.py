@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 import urllib.request
 import uuid
@@ -21,6 +22,24 @@ import pytest
 from framework import DockerEngine, EngineUnavailable
 
 BASE_IMAGES = ("python:3.11-slim", "golang:1.19", "debian:bookworm-slim")
+ROOT = Path(__file__).resolve().parents[2]
+CLI = (sys.executable, "-m", "framework")
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """The environment for a CLI subprocess: outside GitHub Actions unless ``extra`` says."""
+    inherited = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
+    return {**inherited, **extra}
+
+
+def cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    """``python -m framework ARGS`` in a subprocess, from the repository root."""
+    return subprocess.run(
+        [*CLI, *args], capture_output=True, text=True, cwd=cwd, env=cli_env(**(env or {})),
+        timeout=600, check=False,
+    )  # fmt: skip
 
 
 class Docker:

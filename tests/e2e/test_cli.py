@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import urllib.request
 import uuid
 from pathlib import Path
@@ -15,21 +14,7 @@ import pytest
 
 from framework import Context, compile
 from pipelines.flask_app import flask_app
-from tests.e2e.conftest import Docker, http_get
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def cli(
-    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
-) -> subprocess.CompletedProcess[str]:
-    # Outside GitHub Actions unless a test says otherwise.
-    inherited = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
-    environment = {**inherited, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "framework", *args],
-        capture_output=True, text=True, cwd=cwd, env=environment, timeout=600, check=False,
-    )  # fmt: skip
+from tests.e2e.conftest import ROOT, Docker, cli, http_get
 
 
 def test_plan_lists_stages_and_matches_compile() -> None:

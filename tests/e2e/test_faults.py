@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -15,10 +13,8 @@ import pytest
 
 from framework import BuildError, Image, SilentProgress, build
 from tests.conftest import ReliabilityReport
-from tests.e2e.conftest import Docker
+from tests.e2e.conftest import CLI, ROOT, Docker, cli, cli_env
 from tests.e2e.daemons import PrivateDaemon
-
-ROOT = Path(__file__).resolve().parents[2]
 
 SLOW_PIPELINE = """
 from framework import Image
@@ -37,20 +33,15 @@ def _processes_matching(text: str) -> list[str]:
     return [line for line in out.stdout.splitlines() if text in line and "ps -eo" not in line]
 
 
-def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "framework", *args]
-
-
 def test_sigint_mid_build_leaves_no_tag_or_processes_and_cache_is_reused(
     docker: Docker, tmp_path: Path, reliability: ReliabilityReport
 ) -> None:
     pipeline = tmp_path / "slow.py"
     pipeline.write_text(SLOW_PIPELINE)
     nonce, tag = uuid.uuid4().hex[:10], docker.tag("interrupted")
-    env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
     with subprocess.Popen(
-        _cli("build", str(pipeline), "--nonce", nonce, "-t", tag, "--progress", "plain"),
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, cwd=ROOT, env=env,
+        [*CLI, "build", str(pipeline), "--nonce", nonce, "-t", tag, "--progress", "plain"],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, cwd=ROOT, env=cli_env(),
     ) as process:  # fmt: skip
         assert process.stderr is not None
         deadline = time.monotonic() + 120
@@ -73,10 +64,7 @@ def test_sigint_mid_build_leaves_no_tag_or_processes_and_cache_is_reused(
         time.sleep(0.25)
     assert stray == []
 
-    result = subprocess.run(
-        _cli("build", str(pipeline), "--nonce", nonce, "--pause", "0", "-t", tag, "--json"),
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=300, check=False,
-    )  # fmt: skip
+    result = cli("build", str(pipeline), "--nonce", nonce, "--pause", "0", "-t", tag, "--json")
     assert result.returncode == 0, result.stderr
     steps = json.loads(result.stdout)["steps"]
     assert steps[0]["status"] == "cached"  # the step before the interruption is reused

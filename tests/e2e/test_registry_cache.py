@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Docker
+from tests.e2e.conftest import Docker, cli
 from tests.e2e.daemons import PrivateDaemon
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -27,16 +22,6 @@ def second_daemon(docker: Docker, tmp_path: Path) -> Iterator[str]:
         yield daemon.host
     finally:
         daemon.close()
-
-
-def cli(*args: str, docker_host: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
-    if docker_host:
-        env["DOCKER_HOST"] = docker_host
-    return subprocess.run(
-        [sys.executable, "-m", "framework", *args],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=600, check=False,
-    )  # fmt: skip
 
 
 def test_cache_exported_to_registry_is_used_by_an_empty_daemon(
@@ -53,11 +38,11 @@ def test_cache_exported_to_registry_is_used_by_an_empty_daemon(
     docker("tag", "python:3.11-slim", mirrored)
     docker("push", mirrored)
     pulled = cli("images", "pull", "python:3.11-slim", "--mirror", registry,
-                 docker_host=second_daemon)  # fmt: skip
+                 env={"DOCKER_HOST": second_daemon})  # fmt: skip
     assert pulled.returncode == 0, pulled.stderr
 
     imported = cli("build", "pipelines/flask_app.py", "--cache-from", cache, "--json",
-                   docker_host=second_daemon)  # fmt: skip
+                   env={"DOCKER_HOST": second_daemon})  # fmt: skip
     assert imported.returncode == 0, imported.stderr
     summary = json.loads(imported.stdout)
     statuses = {s["description"]: s["status"] for s in summary["steps"] if s["status"] != "config"}
