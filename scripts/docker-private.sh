@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Start a private Docker 26 daemon beside the system one, for the test matrix.
+#
+#   bash scripts/docker-private.sh up NAME      start it (idempotent); print its environment
+#   bash scripts/docker-private.sh env NAME     print its environment (VAR=value lines)
+#   bash scripts/docker-private.sh down NAME    stop it and remove its bridge and rules
+#
+# NAME is `docker26` (classic image store) or `docker26-containerd` (containerd image
+# store). The daemon is Debian 13's docker.io 26.1.5 with docker-cli and docker-buildx:
+# on Debian 13 the system's binaries; on Debian 12 the three packages unpacked into
+# /opt/framework-docker26 (a private apt configuration for the trixie suite on the
+# host's mirror, `apt-get download`, `dpkg-deb -x`: the system's packages are untouched).
+# It has its own data root, exec root, socket, pidfile, containerd and its own bridge,
+# and shares the host's containerd/runc binaries. Base images come from the system
+# daemon (docker save | docker load). Needs root; run scripts/engine-up.sh first.
+#
+# Never give a second dockerd --bridge=none in the host's network namespace: it deletes
+# docker0 under the system daemon. This one gets a bridge of its own.
+set -euo pipefail
+
+log() { printf '[docker-private] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+PREFIX=/opt/framework-docker26
+SYSTEM_DOCKER=/usr/bin/docker
+BASE_IMAGES=(debian:bookworm-slim python:3.11-slim golang:1.19)
+
+cmd=${1:-}; name=${2:-}
+case "$name" in
+  docker26) subnet=172.29.0; store=classic ;;
+  docker26-containerd) subnet=172.30.0; store=containerd ;;
+  *) die "usage: $0 up|env|down docker26|docker26-containerd" ;;
+esac
+bridge="fw-${name:0:8}${store:0:1}"          # at most 15 characters
+state=/var/lib/framework-$name
+run=/run/fw-$name
+socket=$run/docker.sock
+
+debian_major() { cut -d. -f1 /etc/debian_version 2>/dev/null || echo 0; }
+
+# The docker.io 26 binaries: the system's on Debian 13, else unpacked from trixie.
+binaries() {
+  if [ "$(debian_major)" -ge 13 ] && [ -x /usr/sbin/dockerd ] \
+     && /usr/sbin/dockerd --version | grep -q 'version 2[6-9]'; then
+    DOCKERD=/usr/sbin/dockerd CLIENT=/usr/bin/docker
+    BUILDX=/usr/libexec/docker/cli-plugins/docker-buildx SBIN=/usr/sbin
+    [ -x "$BUILDX" ] || die "docker-buildx is not installed (apt-get install docker-buildx)"
+    return
+  fi
+  DOCKERD=$PREFIX/usr/sbin/dockerd CLIENT=$PREFIX/usr/bin/docker
+  BUILDX=$PREFIX/usr/libexec/docker/cli-plugins/docker-buildx SBIN=$PREFIX/usr/sbin
+}
+
+unpack_trixie_docker() {
+  [ -x "$PREFIX/usr/sbin/dockerd" ] && [ -x "$PREFIX/usr/bin/docker" ] && [ -x "$BUILDX" ] && return 0
+  local mirror apt tmp
+  mirror=$(grep -hoE '^(URIs:|deb) +[^ ]+/debian/?( |$)' /etc/apt/sources.list.d/*.sources \
+             /etc/apt/sources.list 2>/dev/null | awk '{print $2}' | head -1 || true)
+  mirror=${FRAMEWORK_DEBIAN_MIRROR:-${mirror:-http://deb.debian.org/debian}}
+  apt=$(mktemp -d /var/tmp/framework-trixie-apt.XXXXXX)
+  mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/debs"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" \
+    >"$apt/sources.list"
+  local opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
+              -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
+              -o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
+              -o APT::Sandbox::User=root)
+  log "downloading Debian 13's docker.io, docker-cli, docker-buildx from $mirror"
+  apt-get "${opts[@]}" update -qq >"$apt/log" 2>&1 || { tail -5 "$apt/log" >&2; die "apt update (trixie) failed"; }
+  (cd "$apt/debs" && apt-get "${opts[@]}" download docker.io docker-cli docker-buildx) \
+    >>"$apt/log" 2>&1 || { tail -5 "$apt/log" >&2; die "apt-get download failed"; }
+  tmp=$PREFIX.new
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  for deb in "$apt"/debs/*.deb; do dpkg-deb -x "$deb" "$tmp"; done
+  rm -rf "$PREFIX"; mv "$tmp" "$PREFIX"; rm -rf "$apt"
+  log "unpacked into $PREFIX: $("$PREFIX/usr/sbin/dockerd" --version)"
+}
+
+client_env() {
+  printf 'DOCKER_HOST=unix://%s\n' "$socket"
+  printf 'DOCKER_CONFIG=%s\n' "$state/client"
+  printf 'FRAMEWORK_DOCKER=%s\n' "$CLIENT"
+  printf 'FRAMEWORK_DOCKERD=%s\n' "$DOCKERD"
+  printf 'FRAMEWORK_DAEMON=%s\n' "$name"
+}
+
+answers() { DOCKER_HOST=unix://$socket DOCKER_CONFIG=$state/client "$CLIENT" info >/dev/null 2>&1; }
+
+network_up() {
+  if ! ip link show "$bridge" >/dev/null 2>&1; then
+    ip link add "$bridge" type bridge
+    ip addr add "$subnet.1/24" dev "$bridge"
+  fi
+  ip link set "$bridge" up
+  sysctl -qw net.ipv4.ip_forward=1
+  # dockerd runs with --iptables=false (the system daemon owns the DOCKER chains):
+  # masquerade this bridge's traffic and let it through FORWARD, whose policy is DROP.
+  local rule
+  iptables -t nat -C POSTROUTING -s "$subnet.0/24" ! -o "$bridge" -j MASQUERADE 2>/dev/null \
+    || iptables -t nat -A POSTROUTING -s "$subnet.0/24" ! -o "$bridge" -j MASQUERADE
+  for rule in "-i $bridge -j ACCEPT" "-o $bridge -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"; do
+    # shellcheck disable=SC2086
+    iptables -C FORWARD $rule 2>/dev/null || iptables -I FORWARD $rule
+  done
+}
+
+network_down() {
+  local rule
+  iptables -t nat -D POSTROUTING -s "$subnet.0/24" ! -o "$bridge" -j MASQUERADE 2>/dev/null || true
+  for rule in "-i $bridge -j ACCEPT" "-o $bridge -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"; do
+    # shellcheck disable=SC2086
+    iptables -D FORWARD $rule 2>/dev/null || true
+  done
+  ip link del "$bridge" 2>/dev/null || true
+}
+
+start() {
+  [ "$(id -u)" = 0 ] || die "starting a private dockerd needs root"
+  "$SYSTEM_DOCKER" info >/dev/null 2>&1 || die "the system daemon does not answer: run scripts/engine-up.sh first"
+  binaries
+  [ "$DOCKERD" = "$PREFIX/usr/sbin/dockerd" ] && unpack_trixie_docker
+  mkdir -p "$state/client/cli-plugins" "$run"
+  ln -sf "$BUILDX" "$state/client/cli-plugins/docker-buildx"
+  [ -f "$state/client/config.json" ] || echo '{}' >"$state/client/config.json"
+  if answers; then log "$name answers on $socket"; else
+    network_up
+    if [ "$store" = containerd ]; then
+      echo '{"features": {"containerd-snapshotter": true}}' >"$state/daemon.json"
+    else
+      echo '{}' >"$state/daemon.json"
+    fi
+    log "starting $name ($("$DOCKERD" --version), $store image store; log: $state/dockerd.log)"
+    # PATH: this docker-proxy first; containerd and runc are the host's.
+    PATH="$SBIN:$PATH" setsid "$DOCKERD" --config-file "$state/daemon.json" \
+      --data-root "$state/data" --exec-root "$run/exec" --pidfile "$run/docker.pid" \
+      -H "unix://$socket" --bridge "$bridge" --iptables=false --ip-masq=false \
+      --containerd-namespace "fw-$name" --containerd-plugins-namespace "fw-$name-plugins" \
+      >"$state/dockerd.log" 2>&1 </dev/null &
+    for _ in $(seq 1 60); do answers && break; sleep 1; done
+    answers || { tail -20 "$state/dockerd.log" >&2; die "$name did not answer within 60 s"; }
+    log "$name answers on $socket"
+  fi
+  local image
+  for image in "${BASE_IMAGES[@]}"; do
+    if ! DOCKER_HOST=unix://$socket DOCKER_CONFIG=$state/client "$CLIENT" image inspect "$image" >/dev/null 2>&1; then
+      log "copying $image from the system daemon"
+      "$SYSTEM_DOCKER" save "$image" | DOCKER_HOST=unix://$socket DOCKER_CONFIG=$state/client "$CLIENT" load -q >/dev/null
+    fi
+  done
+}
+
+stop() {
+  binaries
+  if [ -f "$run/docker.pid" ]; then
+    local pid; pid=$(cat "$run/docker.pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+  fi
+  network_down
+  log "$name stopped"
+}
+
+case "$cmd" in
+  up) start; binaries; client_env ;;
+  env) binaries; client_env ;;
+  down) stop ;;
+  *) die "usage: $0 up|env|down docker26|docker26-containerd" ;;
+esac
