@@ -116,6 +116,10 @@ network_down() {
 
 start() {
   [ "$(id -u)" = 0 ] || die "starting a private dockerd needs root"
+  command -v ip >/dev/null 2>&1 || {
+    log "installing iproute2"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2; } >/dev/null
+  }
   "$SYSTEM_DOCKER" info >/dev/null 2>&1 || die "the system daemon does not answer: run scripts/engine-up.sh first"
   binaries
   [ "$DOCKERD" = "$PREFIX/usr/sbin/dockerd" ] && unpack_trixie_docker
