@@ -97,7 +97,10 @@ def tests_docker26_containerd(session: nox.Session) -> None:
 @nox.session(python=False)
 def daemons(session: nox.Session) -> None:
     """The table of passed/failed/skipped per daemon from this run's test sessions."""
-    rows = ["| daemon | passed | failed | skipped | seconds |", "| --- | ---: | ---: | ---: | ---: |"]
+    rows = [
+        "| daemon | passed | failed | skipped | seconds |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
     for record in sorted(RESULTS.glob("*.xml")):
         suite = ET.parse(record).getroot()
         suite = suite if suite.tag == "testsuite" else suite[0]
