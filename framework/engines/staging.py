@@ -152,7 +152,14 @@ class _Stager:
         if stat.S_ISDIR(info.st_mode) and self.source.is_dir:
             fd = parent_fd if path == "." else self._open_dir(parent_fd, name, path)
             try:
-                self._stage_tree(fd, path, target, always=True)
+                excluded = path != "." and self.filter.excluded(path)
+                if not self._stage_tree(fd, path, target, always=not excluded):
+                    raise self.refuse(
+                        f"copy source {self.source.path!r} is excluded by the context's "
+                        "patterns (.dockerignore, include/exclude) and nothing below it is "
+                        "re-included",
+                        "change the patterns, or copy another path",
+                    )
             finally:
                 if fd != parent_fd:
                     os.close(fd)

@@ -132,18 +132,8 @@ class ContextPath(Model):
                 fix="check the file name, or create the file",
                 where=where(origin),
             )
-        # A directory is filtered file by file when copied; a named file must be sent.
-        if normal != "." and not full.is_dir() and not context.path_filter().selected(normal):
-            if PathFilter(context.include, context.exclude).selected(normal):
-                by = f"the context's {IGNORE_FILE} ({context.path / IGNORE_FILE})"
-                fix = f"remove it from {IGNORE_FILE}, or re-include it with exclude=['!{normal}']"
-            else:
-                by, fix = "the context's include/exclude patterns", "change the patterns"
-            raise SpecError(
-                f"copy source {relative!r} is excluded by {by}",
-                fix=f"{fix}, or copy another path",
-                where=where(origin),
-            )
+        if normal != ".":
+            _refuse_if_excluded(context, normal, full.is_dir(), where(origin))
         real = full.resolve()
         if real != context.path and context.path not in real.parents:
             raise SpecError(
@@ -167,6 +157,27 @@ class ContextPath(Model):
     def describe(self) -> str:
         name = self.context.path.name
         return name if self.path == "." else f"{name}/{self.path}"
+
+
+def _refuse_if_excluded(context: Context, path: str, is_dir: bool, at: str | None) -> None:
+    """A named file must be sent. A directory is filtered file by file when copied, and
+    is absent, as with Docker, when it is excluded and nothing below is re-included."""
+
+    def absent(chosen: PathFilter) -> bool:
+        if is_dir:
+            return chosen.excluded(path) and not chosen.has_exceptions
+        return not chosen.selected(path)
+
+    if not absent(context.path_filter()):
+        return
+    if absent(PathFilter(context.include, context.exclude)):
+        by, fix = "the context's include/exclude patterns", "change the patterns"
+    else:
+        by = f"the context's {IGNORE_FILE} ({context.path / IGNORE_FILE})"
+        fix = f"remove it from {IGNORE_FILE}, or re-include it with exclude=['!{path}']"
+    raise SpecError(
+        f"copy source {path!r} is excluded by {by}", fix=f"{fix}, or copy another path", where=at
+    )
 
 
 class Inline(Model):

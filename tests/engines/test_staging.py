@@ -371,3 +371,36 @@ def test_dockerignored_files_are_not_staged(project: Path, tmp_path: Path) -> No
     assert {".env", ".git/", "node_modules/"} & files == set()
     assert {".dockerignore", "keep.txt", "src/.env"} <= files
     assert ".env" in staged(Context(project, dockerignore=False), tmp_path / "optout")
+
+
+def test_a_named_excluded_directory_is_refused_as_docker_refuses_it(
+    project: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(SpecError, match="'node_modules' is excluded by the context's include"):
+        _ = Context(project, exclude=["node_modules"]) / "node_modules"
+    # with an exception somewhere, only staging knows whether anything below is sent
+    source = Context(project, exclude=["node_modules", "!src"]) / "node_modules"
+    with pytest.raises(SpecError, match="nothing below it is re-included"):
+        stage(source, into=tmp_path / "out")
+    assert staged(
+        Context(project, exclude=["node_modules", "!node_modules/keep.txt"]) / "node_modules",
+        tmp_path / "kept",
+    ) == {"keep.txt"}
+
+
+def test_the_dagger_engine_stages_through_the_same_routine(
+    app: Path, outside: Path, tmp_path: Path
+) -> None:
+    from framework.engines.dagger.engine import _stage_sources
+
+    image = Image.from_("debian:bookworm-slim").copy(Context(app) / "data", "/data")
+    (app / "data" / "deep").rename(tmp_path / "deep")
+    (app / "data" / "deep").symlink_to(outside)  # inside a copied directory: stays a link
+    paths = _stage_sources(compile(image), tmp_path / "dagger")
+    (staged_dir,) = paths.values()
+    assert tree(Path(staged_dir)) == {"a.txt", "deep"}
+    shutil.rmtree(app / "data")
+    (app / "data").symlink_to(outside)  # the copied directory itself: refused
+    with pytest.raises(SpecError, match="outside the context"):
+        _stage_sources(compile(image), tmp_path / "dagger-again")
+    assert not (tmp_path / "dagger-again").exists()
