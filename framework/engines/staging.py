@@ -56,12 +56,15 @@ def stage_context(entries: tuple[ContextEntry, ...], root: Path, *, link: bool =
     refused before anything is written: the copy would contain itself.
     """
     _refuse_root_inside_a_source(entries, root)
-    made = next((p for p in reversed((root, *root.parents)) if not p.exists()), None)
+    created = next((p for p in reversed((root, *root.parents)) if not p.exists()), None)
     root.mkdir(parents=True, exist_ok=True)
     try:
         _stage_entries(entries, root, link)
     except BaseException:
-        _remove(made or root, keep_root=made is None)
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+        else:
+            _remove_entries(entries, root)
         raise
 
 
@@ -78,16 +81,14 @@ def _stage_entries(entries: tuple[ContextEntry, ...], root: Path, link: bool) ->
             stage_source(source, target, link=link)
 
 
-def _remove(root: Path, *, keep_root: bool) -> None:
-    """Undo a failed staging: what it wrote into ``root``, and ``root`` unless it existed."""
-    if not keep_root:
-        shutil.rmtree(root, ignore_errors=True)
-        return
-    for child in root.iterdir():
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child, ignore_errors=True)
+def _remove_entries(entries: tuple[ContextEntry, ...], root: Path) -> None:
+    """Undo a failed staging into a directory that existed: remove what it wrote."""
+    for entry in entries:
+        target = root / entry.name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target, ignore_errors=True)
         else:
-            child.unlink(missing_ok=True)
+            target.unlink(missing_ok=True)
 
 
 def _refuse_root_inside_a_source(entries: tuple[ContextEntry, ...], root: Path) -> None:
@@ -223,6 +224,8 @@ class _Stager:
         try:
             fd = os.open(name, _FILE, dir_fd=dir_fd)
         except OSError as exc:
+            if exc.errno == errno.ELOOP:  # replaced by a symlink since it was listed
+                raise self._changed(path) from None
             raise self._unreadable(path, exc) from None
         try:
             info = os.fstat(fd)
