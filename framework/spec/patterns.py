@@ -40,18 +40,24 @@ class _Rule:
 
 
 def _rule(raw: str) -> _Rule | None:
-    """``raw`` compiled; ``None`` for a pattern that names nothing (empty, ``.``, ``/``)."""
+    """An exclude pattern compiled; ``None`` when it names nothing (empty, ``.``, ``/``)."""
     text = raw.strip()
     negated = text.startswith("!")
     if negated:
         text = text[1:].strip()
         if not text:
             raise BadPattern(raw, "'!' needs a pattern after it (write '!path' to re-include path)")
-    cleaned = posixpath.normpath(text).lstrip("/") if text else ""
+    regex = _regex(raw, text)
+    return None if regex is None else _Rule(negated, regex)
+
+
+def _regex(raw: str, text: str) -> re.Pattern[str] | None:
+    """``text`` (``raw`` without its ``!``) cleaned as Docker cleans it and compiled."""
+    cleaned = posixpath.normpath(text.strip()).lstrip("/") if text.strip() else ""
     if cleaned in ("", "."):
         return None
     try:
-        return _Rule(negated, _compile(cleaned))
+        return _compile(cleaned)
     except BadPattern as exc:
         raise BadPattern(raw, exc.reason) from None
 
@@ -133,19 +139,8 @@ class PathFilter:
     """
 
     def __init__(self, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> None:
-        self._include: list[re.Pattern[str]] = []
-        for raw in include:
-            cleaned = posixpath.normpath(raw.strip()).lstrip("/") if raw.strip() else ""
-            if cleaned not in ("", "."):
-                try:
-                    self._include.append(_compile(cleaned))
-                except BadPattern as exc:
-                    raise BadPattern(raw, exc.reason) from None
+        self._include = [r for r in (_regex(raw, raw) for raw in include) if r is not None]
         self._exclude = [rule for rule in map(_rule, exclude) if rule is not None]
-
-    @property
-    def trivial(self) -> bool:
-        return not self._include and not self._exclude
 
     @property
     def has_exceptions(self) -> bool:
