@@ -315,7 +315,7 @@ def _render(args: argparse.Namespace, plan: BuildPlan) -> int:
                 file=sys.stderr,
             )
         return 0
-    from framework.engines.docker.context import stage_context
+    from framework.engines.staging import stage_context
 
     out = Path(args.output)
     if out.exists() and any(out.iterdir()):

@@ -142,7 +142,7 @@ def _canonical_source(source: ContextPath | Inline | StagePath) -> dict[str, Any
         return {
             "context": str(ctx.path),
             "include": list(ctx.include),
-            "exclude": list(ctx.exclude),
+            "exclude": list(ctx.exclusions),
             "path": source.path,
         }
     if isinstance(source, Inline):

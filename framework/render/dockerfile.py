@@ -106,7 +106,7 @@ class _State:
             identity = ["inline", source.sha256]
         else:
             ctx = source.context
-            identity = ["context", ctx.path.name, source.path, *ctx.include, "", *ctx.exclude]
+            identity = ["context", ctx.path.name, source.path, *ctx.include, "", *ctx.exclusions]
         base = "c-" + hashlib.sha256("\0".join(identity).encode()).hexdigest()[:16]
         name, suffix = base, 1
         while name in self.entries and _key(self.entries[name].source) != _key(source):
@@ -121,7 +121,7 @@ def _key(source: ContextPath | Inline) -> tuple[object, ...]:
     if isinstance(source, Inline):
         return ("inline", source.sha256)
     ctx = source.context
-    return ("context", ctx.path, ctx.include, ctx.exclude, source.path)
+    return ("context", ctx.path, ctx.include, ctx.exclusions, source.path)
 
 
 def _render_stage(plan: BuildPlan, stage: Stage, state: _State) -> str:

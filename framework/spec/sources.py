@@ -16,6 +16,7 @@ from pydantic import Field
 
 from framework.errors import SpecError
 from framework.spec._base import Model, Origin, caller_origin, check_text, origin_field, where
+from framework.spec.dockerignore import IGNORE_FILE, check_patterns, read_dockerignore
 from framework.spec.patterns import PathFilter
 
 __all__ = ["Context", "ContextPath", "Inline"]
@@ -30,11 +31,20 @@ class Context(Model):
     ``.dockerignore`` syntax (``*``, ``?``, ``**``, ``!`` for exceptions); a file is
     sent when it matches ``include`` (default: everything) and not ``exclude``.
     ``ctx / "requirements.txt"`` names a path inside the context.
+
+    As with Docker, a ``.dockerignore`` in the directory is honoured: its patterns are
+    read when the context is declared (``ignored``) and exclude files, relative to the
+    context root, from every copy out of it, ``ctx / "sub"`` included; ``exclude``
+    patterns apply after them (``"!name"`` re-includes what the file ignores), and
+    ``include`` narrows further. ``dockerignore=False`` ignores the file. Ignored files
+    are never sent and never enter the plan's digest. A malformed pattern, given here
+    or in the file, is a :class:`SpecError` naming it.
     """
 
     path: Path
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = Field(default=(), description="the .dockerignore's patterns")
     origin: Origin | None = origin_field()
 
     def __init__(
@@ -43,6 +53,7 @@ class Context(Model):
         *,
         include: str | Sequence[str] = (),
         exclude: str | Sequence[str] = (),
+        dockerignore: bool = True,
         origin: Origin | None = None,
     ) -> None:
         origin = origin or caller_origin()
@@ -61,16 +72,28 @@ class Context(Model):
                 check_text(pattern, "context pattern")
         except SpecError as exc:
             raise exc.at(where(origin)) from None
+        check_patterns("include", include, where(origin))
+        check_patterns("exclude", exclude, where(origin))
         fields: dict[str, object] = {
             "path": resolved,
             "include": tuple(include),
             "exclude": tuple(exclude),
+            "ignored": read_dockerignore(resolved, where(origin)) if dockerignore else (),
             "origin": origin,
         }
         super().__init__(**fields)
 
     def __truediv__(self, relative: str) -> ContextPath:
         return ContextPath.inside(self, relative, caller_origin())
+
+    @property
+    def exclusions(self) -> tuple[str, ...]:
+        """Every exclude pattern in force, in order: the ``.dockerignore``'s, then ``exclude``."""
+        return (*self.ignored, *self.exclude)
+
+    def path_filter(self) -> PathFilter:
+        """Which paths (relative to the root) a copy out of this context sends."""
+        return PathFilter(self.include, self.exclusions)
 
 
 class ContextPath(Model):
@@ -109,19 +132,20 @@ class ContextPath(Model):
                 fix="check the file name, or create the file",
                 where=where(origin),
             )
-        patterns = PathFilter(context.include, context.exclude)
-        # A directory is filtered file by file when copied; a named file must be sent.
-        if normal != "." and not full.is_dir() and not patterns.selected(normal):
-            raise SpecError(
-                f"copy source {relative!r} is excluded by the context's include/exclude patterns",
-                fix="change the patterns, or copy another path",
-                where=where(origin),
-            )
+        if normal != ".":
+            _refuse_if_excluded(context, normal, full.is_dir(), where(origin))
         real = full.resolve()
         if real != context.path and context.path not in real.parents:
             raise SpecError(
                 f"copy source {relative!r} is a symlink to {real}, outside the context",
                 fix="copy the target into the context instead of linking to it",
+                where=where(origin),
+            )
+        if real.exists() and not real.is_dir() and not real.is_file():
+            raise SpecError(
+                f"copy source {relative!r} is not a regular file or directory "
+                "(a fifo, socket or device), which an image cannot hold",
+                fix="copy a regular file instead",
                 where=where(origin),
             )
         return cls(context=context, path=normal, is_dir=real.is_dir(), origin=origin)
@@ -133,6 +157,27 @@ class ContextPath(Model):
     def describe(self) -> str:
         name = self.context.path.name
         return name if self.path == "." else f"{name}/{self.path}"
+
+
+def _refuse_if_excluded(context: Context, path: str, is_dir: bool, at: str | None) -> None:
+    """A named file must be sent. A directory is filtered file by file when copied, and
+    is absent, as with Docker, when it is excluded and nothing below is re-included."""
+
+    def absent(chosen: PathFilter) -> bool:
+        if is_dir:
+            return chosen.excluded(path) and not chosen.has_exceptions
+        return not chosen.selected(path)
+
+    if not absent(context.path_filter()):
+        return
+    if absent(PathFilter(context.include, context.exclude)):
+        by, fix = "the context's include/exclude patterns", "change the patterns"
+    else:
+        by = f"the context's {IGNORE_FILE} ({context.path / IGNORE_FILE})"
+        fix = f"remove it from {IGNORE_FILE}, or re-include it with exclude=['!{path}']"
+    raise SpecError(
+        f"copy source {path!r} is excluded by {by}", fix=f"{fix}, or copy another path", where=at
+    )
 
 
 class Inline(Model):

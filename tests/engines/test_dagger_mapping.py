@@ -17,11 +17,11 @@ from framework import Context, Image, Inline, Secret, compile
 from framework.engines.dagger import DaggerMapping, Unsupported
 from framework.render import run_argv
 from framework.spec import Run
+from framework.spec.sources import ContextPath
 from pipelines.flask_app import flask_app
 from pipelines.go_app import go_app
 from pipelines.nginx_site import nginx_site
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 Call = tuple[str, dict[str, Any]]
 
 
@@ -41,21 +41,25 @@ def calls(obj: Any) -> list[Call]:
     return out
 
 
+def staged_path(source: ContextPath | Inline) -> str:
+    """Where the engine would stage ``source``: named here by what it is."""
+    if isinstance(source, Inline):
+        return f"/staged/{source.sha256[:8]}"
+    return f"/staged/{source.context.path.name}/{source.path}"
+
+
 def mapped(image: Image, directories: frozenset[str] = frozenset()) -> list[Call]:
     async def is_directory(_container: dagger.Container, path: str) -> bool:
         return path in directories
 
-    mapping = DaggerMapping(
-        dag, inline_file=lambda source: f"/staged/{source.sha256[:8]}", is_directory=is_directory
-    )
+    mapping = DaggerMapping(dag, staged=staged_path, is_directory=is_directory)
     plan = compile(image)
     containers = anyio.run(mapping.containers, plan)
     return calls(containers[plan.digest])
 
 
 def test_flask_pipeline_calls() -> None:
-    app = str(EXAMPLES / "flask_app")
-    host = [("host", {}), ("directory", {"path": app})]
+    host = [("host", {})]
     assert mapped(flask_app()) == [
         ("container", {}),
         ("from", {"address": "python:3.11-slim"}),
@@ -67,7 +71,7 @@ def test_flask_pipeline_calls() -> None:
             "withFile",
             {
                 "path": "/app/requirements.txt",
-                "source": [*host, ("file", {"path": "requirements.txt"})],
+                "source": [*host, ("file", {"path": "/staged/flask_app/requirements.txt"})],
                 "owner": "0:0",
             },
         ),
@@ -85,7 +89,7 @@ def test_flask_pipeline_calls() -> None:
             "withFile",
             {
                 "path": "/app/app.py",
-                "source": [*host, ("file", {"path": "app.py"})],
+                "source": [*host, ("file", {"path": "/staged/flask_app/app.py"})],
                 "owner": "0:0",
             },
         ),
@@ -216,16 +220,13 @@ def test_copies_pin_destination_owner_and_mode(tmp_path: Path) -> None:
         .copy(builder / "/out", "/opt/out")
         .copy(builder / "/out/one", "/opt/")
     )
-    host = [
-        ("host", {}),
-        ("directory", {"path": str(tmp_path / "src"), "exclude": ["**/__pycache__"]}),
-    ]
+    host = [("host", {})]
     result = mapped(image, directories=frozenset({"/out"}))
     assert result[4] == (
         "withDirectory",
         {
             "path": "/srv/lib",
-            "source": [*host, ("directory", {"path": "pkg"})],
+            "source": [*host, ("directory", {"path": "/staged/src/pkg"})],
             "owner": "app:app",
             "permissions": 0o640,
         },
@@ -234,7 +235,7 @@ def test_copies_pin_destination_owner_and_mode(tmp_path: Path) -> None:
         "withFile",
         {
             "path": "/srv/bin/tool.sh",
-            "source": [*host, ("file", {"path": "tool.sh"})],
+            "source": [*host, ("file", {"path": "/staged/src/tool.sh"})],
             "owner": "0:0",
         },
     )

@@ -24,11 +24,12 @@ from dagger import dag
 
 from framework.engines.base import BuildRequest, BuildResult, Redactor, StepReport
 from framework.engines.dagger.mapping import DaggerMapping, Unsupported
+from framework.engines.staging import stage_context
 from framework.errors import BuildError, EngineUnavailable
 from framework.plan import FILESYSTEM_STEPS, BuildPlan, describe_step
-from framework.render import run_argv
+from framework.render import render, run_argv
 from framework.spec import Inline, Run
-from framework.spec.steps import INLINE_MODE
+from framework.spec.sources import ContextPath
 
 __all__ = ["DaggerEngine"]
 
@@ -95,8 +96,9 @@ class DaggerEngine:
         config = dagger.Config(log_output=cast(TextIO, _LogLines(request, redact)))
         try:
             with tempfile.TemporaryDirectory(prefix="framework-dagger-") as tmp, _cli_on_path():
+                staged = _stage_sources(request.plan, Path(tmp) / "sources")
                 async with dagger.connection(config):
-                    image_id, pushed = await self._build(request, Path(tmp))
+                    image_id, pushed = await self._build(request, Path(tmp), staged)
         except (dagger.ProvisionError, dagger.ClientConnectionError) as exc:
             raise EngineUnavailable(
                 "dagger", f"no Dagger engine could be reached or provisioned ({exc})", fix=_FIX
@@ -119,14 +121,10 @@ class DaggerEngine:
         )
         return result
 
-    async def _build(self, request: BuildRequest, tmp: Path) -> tuple[str, tuple[str, ...]]:
+    async def _build(
+        self, request: BuildRequest, tmp: Path, staged: dict[tuple[object, ...], str]
+    ) -> tuple[str, tuple[str, ...]]:
         """Build, export and publish; the image id and the references pushed."""
-
-        def inline_file(source: Inline) -> str:
-            path = tmp / source.sha256
-            path.write_bytes(source.content)
-            path.chmod(INLINE_MODE)
-            return str(path)
 
         async def is_directory(container: dagger.Container, path: str) -> bool:
             return await container.exists(path, expected_type=dagger.ExistsType.DIRECTORY_TYPE)
@@ -137,7 +135,10 @@ class DaggerEngine:
                 "_EXPERIMENTAL_DAGGER_CACHE_CONFIG)"
             )
         mapping = DaggerMapping(
-            dag, inline_file=inline_file, is_directory=is_directory, platform=request.platform
+            dag,
+            staged=lambda source: staged[_source_key(source)],
+            is_directory=is_directory,
+            platform=request.platform,
         )
         containers = await mapping.containers(request.plan)
         target = containers[request.plan.digest]
@@ -148,6 +149,21 @@ class DaggerEngine:
         await target.export(str(tarball))
         pushed = [await target.publish(tag) for tag in request.tags] if request.push else []
         return _image_id(tarball), tuple(pushed)
+
+
+def _stage_sources(plan: BuildPlan, root: Path) -> dict[tuple[object, ...], str]:
+    """Stage every copy source once, as the docker engine does, before the engine starts;
+    the host path of each, by :func:`_source_key`."""
+    entries = render(plan).context
+    stage_context(entries, root)
+    return {_source_key(entry.source): str(root / entry.name) for entry in entries}
+
+
+def _source_key(source: ContextPath | Inline) -> tuple[object, ...]:
+    if isinstance(source, Inline):
+        return ("inline", source.sha256)
+    ctx = source.context
+    return ("context", ctx.path, ctx.include, ctx.exclusions, source.path)
 
 
 def _exec_failure(plan: BuildPlan, exc: dagger.ExecError, redact: Redactor) -> BuildError:

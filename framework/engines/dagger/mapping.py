@@ -39,7 +39,7 @@ from framework.spec import (
     User,
     Workdir,
 )
-from framework.spec.sources import Context, ContextPath
+from framework.spec.sources import ContextPath
 from framework.spec.steps import DEFAULT_OWNER, go_duration, resolve_path
 
 __all__ = ["DaggerMapping", "Unsupported"]
@@ -70,7 +70,9 @@ class Unsupported(Exception):
 class DaggerMapping:
     """Maps plans to containers on ``client``.
 
-    ``inline_file`` returns a host path holding an inline source's bytes;
+    ``staged`` returns a host path holding what a copy source sends: an inline
+    source's bytes, a context file, or a directory of a context directory's selected
+    files (staged by :mod:`framework.engines.staging`, as for the docker engine);
     ``is_directory`` answers whether a path in a stage is a directory (a copy out of
     another image needs to know; the engine asks Dagger); ``platform`` (e.g.
     ``linux/arm64``) applies to every stage.
@@ -80,15 +82,14 @@ class DaggerMapping:
         self,
         client: dagger.Client,
         *,
-        inline_file: Callable[[Inline], str],
+        staged: Callable[[ContextPath | Inline], str],
         is_directory: IsDirectory,
         platform: str | None = None,
     ) -> None:
         self._dag = client
         self._platform = None if platform is None else dagger.Platform(platform)
-        self._inline_file = inline_file
+        self._staged = staged
         self._is_directory = is_directory
-        self._hosts: dict[Context, dagger.Directory] = {}
 
     async def containers(self, plan: BuildPlan) -> dict[str, dagger.Container]:
         """Every stage's container, by stage digest."""
@@ -165,28 +166,19 @@ class DaggerMapping:
         uri = f"env://{secret.name}" if secret.source == "env" else f"file://{secret.name}"
         return self._dag.secret(uri)
 
-    def _host(self, context: Context) -> dagger.Directory:
-        if context not in self._hosts:
-            self._hosts[context] = self._dag.host().directory(
-                str(context.path), include=list(context.include), exclude=list(context.exclude)
-            )
-        return self._hosts[context]
-
     def _copy(self, c: dagger.Container, step: Copy, workdir: str | None) -> dagger.Container:
         dest = _resolve(step.dest, workdir)
         owner = step.owner or DEFAULT_OWNER
         source = step.source
-        if isinstance(source, Inline):
-            file = self._dag.host().file(self._inline_file(source))
-            return c.with_file(dest, file, owner=owner, permissions=step.mode)
-        assert isinstance(source, ContextPath)
-        root = self._host(source.context)
-        if source.is_dir:
-            directory = root if source.path == "." else root.directory(source.path)
+        assert isinstance(source, ContextPath | Inline)  # stage copies are StageCopy steps
+        host = self._dag.host()
+        if isinstance(source, ContextPath) and source.is_dir:
+            directory = host.directory(self._staged(source))
             return c.with_directory(dest, directory, owner=owner, permissions=step.mode)
-        if step.into_directory:
+        if step.into_directory and isinstance(source, ContextPath):
             dest = posixpath.join(dest, posixpath.basename(source.path))
-        return c.with_file(dest, root.file(source.path), owner=owner, permissions=step.mode)
+        file = host.file(self._staged(source))
+        return c.with_file(dest, file, owner=owner, permissions=step.mode)
 
     async def _stage_copy(
         self,

@@ -15,8 +15,8 @@ from anyio.streams.buffered import BufferedByteReceiveStream
 
 from framework.engines.base import BuildRequest, BuildResult, Redactor, StepReport, StepStatus
 from framework.engines.docker.client import DockerClient, check_daemon, find_client
-from framework.engines.docker.context import stage_context
 from framework.engines.docker.output import OutputParser, Vertex
+from framework.engines.staging import stage_context
 from framework.errors import BuildError, EngineUnavailable
 from framework.plan import BuildPlan, Stage, describe_step
 from framework.render import RenderedBuild, render
