@@ -1,8 +1,9 @@
 """A remote build host: the docker engine builds on the daemon that ``DockerEngine(host=...)``
 or ``DOCKER_HOST`` names, and two such hosts share build cache through a registry.
 
-The hosts are network namespaces this test makes (tests/e2e/netns_hosts.py), each with a
-dockerd listening on its own address; the registry listens on the first veth pair.
+The hosts are network namespaces these tests make (tests/e2e/netns_hosts.py), each with a
+dockerd listening on its own address; the registry listens on the first veth pair; an
+sshd in a namespace (tests/e2e/netns_ssh.py) stands for a build host reached over ssh.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from framework import DockerEngine, SilentProgress, build
 from framework.images import inspect_image, list_images
 from tests.e2e.conftest import Docker, cli
 from tests.e2e.netns_hosts import lab
+from tests.e2e.netns_ssh import ssh_door
 from tests.e2e.remote_pipeline import stamped
 
 RUN = "RUN head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n' > /srv/stamp"
@@ -70,3 +72,24 @@ def test_build_on_a_remote_host_then_reuse_its_cache_on_another(
         assert not docker.exists(tag)
         # The random stamp came from the first host's build, through the registry.
         assert second.docker("run", "--rm", tag, "cat", "/srv/stamp").stdout == stamp
+
+
+def test_build_over_ssh_lands_in_that_hosts_store(docker: Docker) -> None:
+    with lab(1, docker.path) as hosts:
+        (host,) = hosts.hosts
+        with ssh_door(host, hosts.directory / "ssh") as env:
+            tag = f"fw-e-ssh-{uuid.uuid4().hex[:8]}:1"
+            assert env["DOCKER_HOST"].startswith("ssh://")
+            result = cli(
+                "build", "tests/e2e/remote_pipeline.py:stamped", "-t", tag, "--json", env=env
+            )
+            assert result.returncode == 0, result.stderr
+            summary = json.loads(result.stdout)
+            assert _statuses(summary["steps"])[RUN] == "executed"
+        # Checked over tcp, with ssh gone: the image is in that host's store, not here.
+        assert (
+            host.docker("image", "inspect", "-f", "{{.Id}}", tag).stdout.strip()
+            == (summary["image_id"])
+        )
+        assert not docker.exists(tag)
+        assert len(host.docker("run", "--rm", tag, "cat", "/srv/stamp").stdout) == 32
