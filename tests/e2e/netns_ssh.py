@@ -47,7 +47,8 @@ def _sshd(directory: Path) -> tuple[Path, str]:
     prefix = directory / "openssh"
     for deb in debs.glob("*.deb"):
         subprocess.run(["dpkg-deb", "-x", str(deb), str(prefix)], check=True, timeout=60)
-    return prefix / "usr/sbin/sshd", str(prefix / "usr/lib/x86_64-linux-gnu")
+    libwrap = next(prefix.glob("usr/lib/*/libwrap.so.0"), None)
+    return prefix / "usr/sbin/sshd", "" if libwrap is None else str(libwrap.parent)
 
 
 def _accounts(directory: Path) -> tuple[Path, Path]:

@@ -13,6 +13,8 @@ import tarfile
 import uuid
 from pathlib import Path
 
+import pytest
+
 from framework import DockerEngine, SilentProgress, build
 from framework.images import inspect_image, list_images
 from tests.e2e.conftest import Docker, cli
@@ -20,7 +22,8 @@ from tests.e2e.netns_hosts import lab
 from tests.e2e.netns_ssh import ssh_door
 from tests.e2e.remote_pipeline import stamped
 
-RUN = "RUN head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n' > /srv/stamp"
+RUN = "RUN test -s /run/token && head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n' > stamp"
+TOKEN = {"FW_REMOTE_TOKEN": f"remote-token-{uuid.uuid4().hex}"}  # the secret the RUN needs
 
 
 def _statuses(steps: list[dict[str, str]]) -> dict[str, str]:
@@ -28,8 +31,10 @@ def _statuses(steps: list[dict[str, str]]) -> dict[str, str]:
 
 
 def test_build_on_a_remote_host_then_reuse_its_cache_on_another(
-    docker: Docker, tmp_path: Path
+    docker: Docker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    for name, value in TOKEN.items():
+        monkeypatch.setenv(name, value)
     with lab(2, docker.path) as hosts:
         first, second = hosts.hosts
         name = f"fw-e-remote-{uuid.uuid4().hex[:8]}"
@@ -60,7 +65,7 @@ def test_build_on_a_remote_host_then_reuse_its_cache_on_another(
         # The second host starts without the image; DOCKER_HOST points the CLI at it.
         again = cli(
             "build", "tests/e2e/remote_pipeline.py:stamped", "-t", tag,
-            "--cache-from", cache, "--json", env={"DOCKER_HOST": second.docker_host},
+            "--cache-from", cache, "--json", env={"DOCKER_HOST": second.docker_host, **TOKEN},
         )  # fmt: skip
         assert again.returncode == 0, again.stderr
         summary = json.loads(again.stdout)
@@ -81,15 +86,14 @@ def test_build_over_ssh_lands_in_that_hosts_store(docker: Docker) -> None:
             tag = f"fw-e-ssh-{uuid.uuid4().hex[:8]}:1"
             assert env["DOCKER_HOST"].startswith("ssh://")
             result = cli(
-                "build", "tests/e2e/remote_pipeline.py:stamped", "-t", tag, "--json", env=env
-            )
+                "build", "tests/e2e/remote_pipeline.py:stamped", "-t", tag, "--json",
+                env={**env, **TOKEN},
+            )  # fmt: skip
             assert result.returncode == 0, result.stderr
             summary = json.loads(result.stdout)
             assert _statuses(summary["steps"])[RUN] == "executed"
         # Checked over tcp, with ssh gone: the image is in that host's store, not here.
-        assert (
-            host.docker("image", "inspect", "-f", "{{.Id}}", tag).stdout.strip()
-            == (summary["image_id"])
-        )
+        stored = host.docker("image", "inspect", "-f", "{{.Id}}", tag).stdout.strip()
+        assert stored == summary["image_id"]
         assert not docker.exists(tag)
         assert len(host.docker("run", "--rm", tag, "cat", "/srv/stamp").stdout) == 32
