@@ -94,13 +94,11 @@ class TestHost:
     def docker_host(self) -> str:
         return f"tcp://{self.address}:{DAEMON_PORT}"
 
-    def docker(
-        self, *args: str, check: bool = True, stdin: int | None = None
-    ) -> subprocess.CompletedProcess[str]:
+    def docker(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run the docker client against this host's daemon."""
         result = subprocess.run(
             [self.client, "-H", self.docker_host, *args], capture_output=True, text=True,
-            timeout=300, check=False, stdin=stdin,
+            timeout=300, check=False,
         )  # fmt: skip
         if check and result.returncode != 0:
             raise AssertionError(f"docker {' '.join(args)} on {self.netns}: {result.stderr}")
