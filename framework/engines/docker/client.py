@@ -126,7 +126,7 @@ def find_client(explicit: str | None = None) -> DockerClient:
 def daemon_fix(host: str | None = None) -> str:
     """What to do when no daemon answers at ``host`` (default: ``$DOCKER_HOST``)."""
     where = host or os.environ.get("DOCKER_HOST")
-    if not where or where.startswith("unix://"):
+    if not where or where.startswith(("unix://", "npipe://", "fd://")):
         return "start one (as root: bash scripts/engine-up.sh), or set DOCKER_HOST"
     return (
         f"check that a Docker daemon listens at {where} and this machine can reach it "
