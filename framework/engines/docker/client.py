@@ -37,16 +37,23 @@ class DockerClient:
             return [self.path, "buildx", "build", "--load"]
         return [self.path, "build"]
 
-    def environment(self) -> dict[str, str]:
+    def environment(self, host: str | None = None) -> dict[str, str]:
+        """The environment to run this client in: the caller's, so ``DOCKER_HOST``,
+        ``DOCKER_CONTEXT`` and the TLS variables pass through, with ``host`` (when given)
+        as ``DOCKER_HOST``, BuildKit on and plain progress."""
         env = dict(os.environ)
+        if host is not None:
+            env["DOCKER_HOST"] = host
         env["DOCKER_BUILDKIT"] = "1"
         env["BUILDKIT_PROGRESS"] = "plain"
         return env
 
 
-def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
+def _run(argv: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+        return subprocess.run(
+            argv, capture_output=True, text=True, timeout=30, check=False, env=env
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return subprocess.CompletedProcess(argv, 127, "", str(exc))
 
@@ -116,14 +123,29 @@ def find_client(explicit: str | None = None) -> DockerClient:
     raise LegacyBuilderError("docker", "; ".join(reasons), fix=_FIX)
 
 
-def check_daemon(client: DockerClient) -> str:
-    """The daemon's version; raises :class:`EngineUnavailable` when none answers."""
-    result = _run([client.path, "version", "--format", "{{.Server.Version}}"])
+def daemon_fix(host: str | None = None) -> str:
+    """What to do when no daemon answers at ``host`` (default: ``$DOCKER_HOST``)."""
+    where = host or os.environ.get("DOCKER_HOST")
+    if not where or where.startswith(("unix://", "npipe://", "fd://")):
+        return "start one (as root: bash scripts/engine-up.sh), or set DOCKER_HOST"
+    return (
+        f"check that a Docker daemon listens at {where} and this machine can reach it "
+        "(for ssh://, that 'ssh <host> docker version' works without a prompt; for TLS, "
+        "DOCKER_TLS_VERIFY and DOCKER_CERT_PATH)"
+    )
+
+
+def check_daemon(client: DockerClient, host: str | None = None) -> str:
+    """The version of the daemon at ``host`` (default: ``$DOCKER_HOST``, else the local
+    socket); raises :class:`EngineUnavailable` when none answers."""
+    argv = [client.path, "version", "--format", "{{.Server.Version}}"]
+    result = _run(argv, client.environment(host))
     if result.returncode != 0 or not result.stdout.strip():
         detail = (result.stderr.strip().splitlines() or ["no answer"])[-1]
+        where = host or os.environ.get("DOCKER_HOST")
         raise EngineUnavailable(
             "docker",
-            f"no Docker daemon answers ({detail})",
-            fix="start one (as root: bash scripts/engine-up.sh), or set DOCKER_HOST",
+            f"no Docker daemon answers{f' at {where}' if where else ''} ({detail})",
+            fix=daemon_fix(host),
         )
     return result.stdout.strip()

@@ -1,4 +1,5 @@
-"""The docker engine: BuildKit in a local Docker daemon, driven through a rendered Dockerfile."""
+"""The docker engine: BuildKit in a Docker daemon (local or remote), driven through a
+rendered Dockerfile."""
 
 from __future__ import annotations
 
@@ -34,14 +35,26 @@ class DockerEngine:
     ``client`` is the docker executable to use (default: ``$FRAMEWORK_DOCKER``, else the
     first BuildKit-capable ``docker``); a client that would use the legacy builder is
     refused with :class:`framework.errors.LegacyBuilderError`.
+
+    ``host`` is the daemon to build on (``tcp://build.internal:2376``,
+    ``ssh://user@build.internal``, ``unix:///path/docker.sock``); by default the client's
+    own choice: ``$DOCKER_HOST``, else the current docker context, else the local socket.
+    Every command the engine runs (check, build, push, save) goes to that one daemon: the
+    image lands in its store, and pushes and cache imports leave from its network.
     """
 
     name = "docker"
 
-    def __init__(self, client: str | None = None) -> None:
+    def __init__(self, client: str | None = None, host: str | None = None) -> None:
         self._explicit = client
+        self._host = host
         self._client: DockerClient | None = None
         self._daemon: str | None = None
+
+    @property
+    def host(self) -> str | None:
+        """The daemon given as ``host``; ``None`` leaves the choice to the client."""
+        return self._host
 
     @property
     def client(self) -> DockerClient:
@@ -56,7 +69,7 @@ class DockerEngine:
         for the probes once; a daemon that goes away later fails the build cleanly.
         """
         if self._daemon is None:
-            self._daemon = check_daemon(self.client)
+            self._daemon = check_daemon(self.client, self.host)
 
     async def build(self, request: BuildRequest) -> BuildResult:
         started = time.monotonic()
@@ -87,7 +100,9 @@ class DockerEngine:
 
     async def _docker(self, *args: str) -> str:
         """Run a docker command; a failure is a :class:`BuildError` with its output."""
-        result = await anyio.run_process([self.client.path, *args], check=False)
+        result = await anyio.run_process(
+            [self.client.path, *args], check=False, env=self.client.environment(self.host)
+        )
         if result.returncode != 0:
             output = (result.stdout + result.stderr).decode(errors="replace").splitlines()
             raise BuildError(
@@ -108,7 +123,7 @@ class DockerEngine:
         self, request: BuildRequest, rendered: RenderedBuild, work: Path
     ) -> tuple[list[str], dict[str, str]]:
         client = self.client
-        env = client.environment()
+        env = client.environment(self.host)
         argv = [*client.build_command(), "--progress=plain", "-f", str(work / "Dockerfile")]
         argv += ["--iidfile", str(work / "iid")]
         for tag in (*request.tags, *request.cache_to):

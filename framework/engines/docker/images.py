@@ -1,4 +1,8 @@
-"""The Docker daemon's local image store: list, pull (through a mirror), tag, remove."""
+"""The Docker daemon's image store: list, pull (through a mirror), tag, remove.
+
+Every function talks to the daemon at ``host`` when given, else to the one the client
+chooses (``$DOCKER_HOST``, the docker context, the local socket): the same daemon a
+``DockerEngine(host=...)`` builds on."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import os
 import subprocess
 from typing import Any
 
-from framework.engines.docker.client import find_client
+from framework.engines.docker.client import daemon_fix, find_client
 from framework.errors import EngineUnavailable, ImageStoreError
 
 __all__ = [
@@ -24,33 +28,37 @@ __all__ = [
 MIRROR_ENV = "FRAMEWORK_REGISTRY_MIRROR"
 
 
-def _docker(args: list[str], client: str | None) -> str:
-    docker = find_client(client).path
-    result = subprocess.run([docker, *args], capture_output=True, text=True, check=False)
+def _docker(args: list[str], client: str | None, host: str | None) -> str:
+    found = find_client(client)
+    result = subprocess.run(
+        [found.path, *args], capture_output=True, text=True, check=False,
+        env=found.environment(host),
+    )  # fmt: skip
     if result.returncode != 0:
         detail = result.stderr.strip() or result.stdout.strip()
-        if "Cannot connect to the Docker daemon" in detail:
-            raise EngineUnavailable(
-                "docker", detail, fix="start one (as root: bash scripts/engine-up.sh)"
-            )
+        if "Cannot connect to the Docker daemon" in detail or "error during connect" in detail:
+            raise EngineUnavailable("docker", detail, fix=daemon_fix(host))
         raise ImageStoreError(f"docker {' '.join(args[:2])}: {detail}")
     return result.stdout
 
 
-def inspect_image(reference: str, client: str | None = None) -> dict[str, Any]:
+def inspect_image(
+    reference: str, client: str | None = None, *, host: str | None = None
+) -> dict[str, Any]:
     """``docker image inspect`` of ``reference`` as a dict."""
-    data: list[dict[str, Any]] = json.loads(_docker(["image", "inspect", reference], client))
+    out = _docker(["image", "inspect", reference], client, host)
+    data: list[dict[str, Any]] = json.loads(out)
     return data[0]
 
 
-def image_size(reference: str, client: str | None = None) -> int:
-    """The size in bytes of ``reference`` in the local image store."""
-    return int(inspect_image(reference, client)["Size"])
+def image_size(reference: str, client: str | None = None, *, host: str | None = None) -> int:
+    """The size in bytes of ``reference`` in the daemon's image store."""
+    return int(inspect_image(reference, client, host=host)["Size"])
 
 
-def list_images(client: str | None = None) -> list[dict[str, str]]:
+def list_images(client: str | None = None, *, host: str | None = None) -> list[dict[str, str]]:
     """Every tagged image: ``repository``, ``tag``, ``id``, ``size``, ``created``."""
-    out = _docker(["image", "ls", "--format", "{{json .}}"], client)
+    out = _docker(["image", "ls", "--format", "{{json .}}"], client, host)
     rows = [json.loads(line) for line in out.splitlines() if line.strip()]
     return [
         {
@@ -78,24 +86,32 @@ def mirror_reference(reference: str, mirror: str) -> str:
     return f"{mirror.rstrip('/')}/{path}"
 
 
-def pull(reference: str, *, mirror: str | None = None, client: str | None = None) -> str:
+def pull(
+    reference: str,
+    *,
+    mirror: str | None = None,
+    client: str | None = None,
+    host: str | None = None,
+) -> str:
     """Pull ``reference``; with a mirror (argument or ``$FRAMEWORK_REGISTRY_MIRROR``),
     pull it from there and tag it as ``reference``. Returns the image id."""
     mirror = mirror or os.environ.get(MIRROR_ENV)
     if mirror:
         source = mirror_reference(reference, mirror)
-        _docker(["pull", "-q", source], client)
-        _docker(["tag", source, reference], client)
+        _docker(["pull", "-q", source], client, host)
+        _docker(["tag", source, reference], client, host)
     else:
-        _docker(["pull", "-q", reference], client)
-    return str(inspect_image(reference, client)["Id"])
+        _docker(["pull", "-q", reference], client, host)
+    return str(inspect_image(reference, client, host=host)["Id"])
 
 
-def tag(source: str, target: str, client: str | None = None) -> None:
+def tag(source: str, target: str, client: str | None = None, *, host: str | None = None) -> None:
     """Give the image ``source`` the extra name ``target``."""
-    _docker(["tag", source, target], client)
+    _docker(["tag", source, target], client, host)
 
 
-def remove(reference: str, *, force: bool = False, client: str | None = None) -> None:
+def remove(
+    reference: str, *, force: bool = False, client: str | None = None, host: str | None = None
+) -> None:
     """Remove the name ``reference`` (the image too when it was its last name)."""
-    _docker(["image", "rm", *(["--force"] if force else []), reference], client)
+    _docker(["image", "rm", *(["--force"] if force else []), reference], client, host)
