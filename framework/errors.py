@@ -138,6 +138,8 @@ class Interrupted(KeyboardInterrupt):
     references pushed and those not pushed. A ``KeyboardInterrupt``, so code that stops
     on one still does."""
 
+    NOTHING = "the build was cancelled before it made an image; nothing was tagged"
+
     def __init__(self, left_behind: str) -> None:
         self.left_behind = left_behind
         super().__init__(f"interrupted: {left_behind}")

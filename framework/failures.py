@@ -88,8 +88,8 @@ def failure_of(exc: BaseException) -> Failure | None:
     """The :class:`Failure` ``exc`` stands for; ``None`` for an exception that is not
     the framework's (a bug, in a pipeline or here: its traceback is the useful report)."""
     if isinstance(exc, KeyboardInterrupt):
-        left = exc.left_behind if isinstance(exc, Interrupted) else "nothing was tagged"
-        text = f"interrupted: the build was cancelled; {left}"
+        left = exc.left_behind if isinstance(exc, Interrupted) else Interrupted.NOTHING
+        text = f"interrupted: {left}"
         return Failure("interrupted", EXIT_INTERRUPTED, text, text, left_behind=left)
     if isinstance(exc, UsageError):
         return Failure("usage", EXIT_USAGE, exc.problem, f"usage error: {exc}", fix=exc.fix)

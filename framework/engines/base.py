@@ -9,6 +9,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from framework.errors import Interrupted
 from framework.plan import BuildPlan
 from framework.progress import Progress
 
@@ -86,9 +87,10 @@ class Outputs:
     archived: bool = False
 
     def describe(self) -> str:
-        """One sentence: what exists now because of this build."""
+        """One sentence: what exists now because of this build (nothing, or the image,
+        its local tags, what was and was not pushed, the archive)."""
         if self.image_id is None:
-            return "nothing was tagged"
+            return Interrupted.NOTHING
         image = self.image_id.removeprefix("sha256:")[:12]
         if self.tagged:
             parts = [f"the image {image} was built and tagged locally as {', '.join(self.tagged)}"]
