@@ -264,3 +264,14 @@ def test_script_mode_prints_the_error_like_the_cli_and_uses_its_exit_codes(tmp_p
     bug = _script(tmp_path, SCRIPT.replace("build(", "1 / 0 or build("))
     assert bug.returncode == 1
     assert "ZeroDivisionError" in bug.stderr  # not the framework's error: traceback kept
+
+
+@pytest.mark.parametrize("name", ["flask_app", "go_app", "nginx_site"])
+def test_every_example_pipeline_loads_for_the_cli_without_building(
+    name: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", DEAD_DAEMON)  # a build would fail with exit 4
+    source = (ROOT / "pipelines" / f"{name}.py").read_text()
+    assert 'if __name__ == "__main__":\n    run_script(' in source
+    assert main(["plan", str(ROOT / "pipelines" / f"{name}.py"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
