@@ -221,7 +221,7 @@ def test_outputs_say_exactly_what_was_left_behind() -> None:
     described = outputs.describe()
     assert "pushed: r/a:1@sha256:cdcd" in described
     assert "not pushed: r/b:1" in described
-    assert "the push of r/b:1 was cut off" in described
+    assert "the push of r/b:1 did not finish" in described
     outputs.archive, outputs.archived = "out.tar", False
     assert outputs.describe().endswith("archive out.tar not written")
 

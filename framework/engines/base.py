@@ -104,8 +104,8 @@ class Outputs:
                 parts.append("not pushed: " + ", ".join(missing))
             if self.pushing is not None:
                 parts.append(
-                    f"the push of {self.pushing} was cut off before it finished (check "
-                    "the registry before relying on that tag)"
+                    f"the push of {self.pushing} did not finish (check the registry "
+                    "before relying on that tag)"
                 )
         if self.archive is not None:
             state = "written" if self.archived else "not written"
