@@ -23,14 +23,16 @@ if TYPE_CHECKING:
 
 __all__ = ["build", "build_async", "importing_pipeline", "read_secrets"]
 
-_IMPORTING: ContextVar[Path | None] = ContextVar("framework_importing_pipeline", default=None)
+_IMPORTING: ContextVar[str | None] = ContextVar("framework_importing_pipeline", default=None)
+_FRAMEWORK = Path(__file__).resolve().parent
 
 
 @contextmanager
-def importing_pipeline(path: Path) -> Iterator[None]:
-    """While the pipeline file ``path`` is imported to find its pipelines, a build is
-    refused with a :class:`SpecError` naming the line: loading a target never builds."""
-    token = _IMPORTING.set(path.resolve())
+def importing_pipeline(source: str) -> Iterator[None]:
+    """While the pipeline ``source`` (a file or module) is imported to find its
+    pipelines, a build is refused with a :class:`SpecError` at the line that asked for
+    it: loading a target never builds."""
+    token = _IMPORTING.set(source)
     try:
         yield
     finally:
@@ -38,16 +40,20 @@ def importing_pipeline(path: Path) -> Iterator[None]:
 
 
 def _refuse_while_importing() -> None:
-    path = _IMPORTING.get()
-    if path is None:
+    source = _IMPORTING.get()
+    if source is None:
         return
-    lines = [f.lineno for f in traceback.extract_stack() if Path(f.filename) == path]
+    outside = [
+        f"{f.filename}:{f.lineno}"
+        for f in traceback.extract_stack()
+        if not f.filename.startswith("<") and _FRAMEWORK not in Path(f.filename).resolve().parents
+    ]
     raise SpecError(
-        f"{path.name} builds an image when it is imported; the command line imports "
-        "pipeline files to find their functions and refuses to build on import",
+        f"{source} builds an image when it is imported; the command line imports "
+        "pipelines to find their functions and refuses to build on import",
         fix="move the build() call into a function, or under "
         '`if __name__ == "__main__":` (e.g. run_script(lambda: build(...)))',
-        where=f"{path}:{lines[-1]}" if lines else str(path),
+        where=outside[-1] if outside else None,
     )
 
 

@@ -123,6 +123,19 @@ def test_a_file_that_builds_on_import_is_refused_not_built(
     assert '__name__ == "__main__"' in err
 
 
+def test_a_module_that_builds_on_import_is_refused_not_built(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", DEAD_DAEMON)
+    module = f"fw_builds_on_import_{tmp_path.name.replace('-', '_')}"
+    (tmp_path / f"{module}.py").write_text(BUILDS_ON_IMPORT)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["plan", f"{module}:image"]) == 3
+    err = capsys.readouterr().err
+    assert f"{module} builds an image when it is imported" in err
+    assert f"{tmp_path / module}.py:4" in err
+
+
 def test_bad_tags_are_refused_before_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCKER_HOST", DEAD_DAEMON)
     with pytest.raises(SpecError, match="must be lowercase"):

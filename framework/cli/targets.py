@@ -137,7 +137,7 @@ def _load_file(path: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     try:
-        with importing_pipeline(resolved):
+        with importing_pipeline(str(path)):
             spec.loader.exec_module(module)
     except SpecError:
         raise
@@ -166,7 +166,8 @@ def _traceback_frames(exc: BaseException) -> list[tuple[str, int]]:
 
 def _import(module_name: str, target: str) -> ModuleType:
     try:
-        return importlib.import_module(module_name)
+        with importing_pipeline(module_name):
+            return importlib.import_module(module_name)
     except ImportError as exc:
         raise SpecError(
             f"cannot import {module_name!r} for {target!r}: {exc}",
