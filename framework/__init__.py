@@ -11,12 +11,15 @@ from framework.errors import (
     BuildError,
     EngineUnavailable,
     FrameworkError,
+    Interrupted,
     LegacyBuilderError,
     SpecError,
+    UsageError,
 )
 from framework.plan import BuildPlan, compile
 from framework.progress import LiveProgress, PlainProgress, SilentProgress
 from framework.render import render
+from framework.script import run_script
 from framework.spec import CacheMount, Context, Image, Inline, Secret
 
 if TYPE_CHECKING:
@@ -45,6 +48,7 @@ __all__ = [
     "FrameworkError",
     "Image",
     "Inline",
+    "Interrupted",
     "LegacyBuilderError",
     "LiveProgress",
     "PlainProgress",
@@ -52,8 +56,10 @@ __all__ = [
     "SilentProgress",
     "SpecError",
     "StepReport",
+    "UsageError",
     "build",
     "build_async",
     "compile",
     "render",
+    "run_script",
 ]

@@ -4,26 +4,64 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Sequence
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from framework.errors import EngineUnavailable, SpecError
+from framework.errors import EngineUnavailable, Interrupted, SpecError
 from framework.plan import BuildPlan, compile
 from framework.progress import Progress, default_progress
 from framework.spec import Image, Secret
+from framework.spec.references import tag_problem
 
 if TYPE_CHECKING:
     from framework.engines import BuildRequest, BuildResult, Engine
+    from framework.engines.base import Outputs
 
-__all__ = ["build", "build_async", "read_secrets"]
+__all__ = ["build", "build_async", "importing_pipeline", "read_secrets"]
+
+_IMPORTING: ContextVar[str | None] = ContextVar("framework_importing_pipeline", default=None)
+_FRAMEWORK = Path(__file__).resolve().parent
+
+
+@contextmanager
+def importing_pipeline(source: str) -> Iterator[None]:
+    """While the pipeline ``source`` (a file or module) is imported to find its
+    pipelines, a build is refused with a :class:`SpecError` at the line that asked for
+    it: loading a target never builds."""
+    token = _IMPORTING.set(source)
+    try:
+        yield
+    finally:
+        _IMPORTING.reset(token)
+
+
+def _refuse_while_importing() -> None:
+    source = _IMPORTING.get()
+    if source is None:
+        return
+    outside = [
+        f"{f.filename}:{f.lineno}"
+        for f in traceback.extract_stack()
+        if not f.filename.startswith("<") and _FRAMEWORK not in Path(f.filename).resolve().parents
+    ]
+    raise SpecError(
+        f"{source} builds an image when it is imported; the command line imports "
+        "pipelines to find their functions and refuses to build on import",
+        fix="move the build() call into a function, or under "
+        '`if __name__ == "__main__":` (e.g. run_script(lambda: build(...)))',
+        where=outside[-1] if outside else None,
+    )
 
 
 def build(
     image: Image,
     *,
     tag: str | Sequence[str] = (),
-    engine: str | Engine = "docker",
+    engine: str | Engine | None = None,
     progress: Progress | None = None,
     push: bool = False,
     archive: str | Path | None = None,
@@ -33,21 +71,29 @@ def build(
 ) -> BuildResult:
     """Compile ``image``, build it on ``engine`` and tag it with ``tag``.
 
-    ``engine`` is ``"docker"`` (BuildKit in the local Docker daemon), ``"dagger"``, or
-    ``"auto"`` (Dagger where reachable without a download, else docker); the display
-    says which was chosen and why. ``push`` pushes the tags; ``archive`` writes the image
-    to a tar file; ``platform``, ``cache_from`` and ``cache_to`` are passed to BuildKit
-    (see :class:`framework.engines.BuildRequest`).
+    ``engine`` is ``"docker"`` (BuildKit in the local Docker daemon; the default),
+    ``"dagger"``, ``"auto"`` (Dagger where reachable without a download, else docker),
+    or an engine object; the display says which was chosen and why. ``push`` pushes
+    the tags; ``archive`` writes the image to a tar file; ``platform``, ``cache_from``
+    and ``cache_to`` are passed to BuildKit (see :class:`framework.engines.BuildRequest`).
 
-    Invalid descriptions and missing secret sources raise
+    Invalid descriptions, invalid tags and missing secret sources raise
     :class:`framework.errors.SpecError` before any engine starts; a missing engine
     raises :class:`framework.errors.EngineUnavailable`; a failing step raises
-    :class:`framework.errors.BuildError` and tags nothing. Progress goes to
-    ``progress`` (default: a live display on a terminal, plain lines otherwise).
+    :class:`framework.errors.BuildError` and tags nothing. Ctrl-C raises
+    :class:`framework.errors.Interrupted` (a ``KeyboardInterrupt``) saying what the
+    build had already tagged, pushed or written. Progress goes to ``progress``
+    (default: a live display on a terminal, plain lines otherwise). In a pipeline
+    script, :func:`framework.run_script` reports these errors as the CLI does.
     """
+    _refuse_while_importing()
+    from framework.engines.base import Outputs
+
+    outputs = Outputs()
     call = functools.partial(
-        build_async,
+        _build,
         image,
+        outputs,
         tag=tag,
         engine=engine,
         progress=progress,
@@ -59,14 +105,19 @@ def build(
     )
     import anyio  # loaded with the first build, like the engines
 
-    return anyio.run(call)
+    try:
+        return anyio.run(call)
+    except Interrupted:
+        raise
+    except KeyboardInterrupt:
+        raise Interrupted(outputs.describe()) from None
 
 
 async def build_async(
     image: Image,
     *,
     tag: str | Sequence[str] = (),
-    engine: str | Engine = "docker",
+    engine: str | Engine | None = None,
     progress: Progress | None = None,
     push: bool = False,
     archive: str | Path | None = None,
@@ -75,6 +126,37 @@ async def build_async(
     cache_to: Sequence[str] = (),
 ) -> BuildResult:
     """:func:`build` for code that already runs an event loop (asyncio or trio)."""
+    from framework.engines.base import Outputs
+
+    return await _build(
+        image,
+        Outputs(),
+        tag=tag,
+        engine=engine,
+        progress=progress,
+        push=push,
+        archive=archive,
+        platform=platform,
+        cache_from=cache_from,
+        cache_to=cache_to,
+    )
+
+
+async def _build(
+    image: Image,
+    outputs: Outputs,
+    *,
+    tag: str | Sequence[str],
+    engine: str | Engine | None,
+    progress: Progress | None,
+    push: bool,
+    archive: str | Path | None,
+    platform: str | None,
+    cache_from: Sequence[str],
+    cache_to: Sequence[str],
+) -> BuildResult:
+    """:func:`build_async`, recording in ``outputs`` what the engine changes as it goes."""
+    _refuse_while_importing()
     if not isinstance(image, Image):
         raise SpecError(
             f"build() got {type(image).__name__}, not an Image",
@@ -84,6 +166,10 @@ async def build_async(
     tags = (tag,) if isinstance(tag, str) else tuple(tag)
     if push and not tags:
         raise SpecError("push=True but no tag to push", fix="give tag='registry/name:tag'")
+    for reference in (*tags, *cache_to):
+        problem = tag_problem(reference)
+        if problem is not None:
+            raise SpecError(problem, fix="give a tag like 'name:1.0' or 'registry:5000/name:tag'")
     secrets = read_secrets(plan)
     # Engines load on first build, so describing and rendering images imports less.
     from framework.engines import BuildRequest, DockerEngine, select_engine
@@ -100,6 +186,7 @@ async def build_async(
         platform=platform,
         cache_from=tuple(cache_from),
         cache_to=tuple(cache_to),
+        outputs=outputs,
     )
     try:
         return await _build_on(chosen, reason, request)

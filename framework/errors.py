@@ -3,11 +3,15 @@
 ::
 
     FrameworkError                 base of everything below
+     ├── UsageError                the command line or a pipeline parameter's value is wrong
      ├── SpecError                 the image description is invalid (before any engine starts)
      ├── EngineUnavailable         no engine answers, or it cannot run a BuildKit build
      │    └── LegacyBuilderError   the Docker client would fall back to the legacy builder
      ├── BuildError                the engine ran the build and a step failed
      └── ImageStoreError           an operation on the local image store failed
+
+    KeyboardInterrupt
+     └── Interrupted               Ctrl-C during build(): says what the build left behind
 
 Each error carries data as attributes and renders a message that says what went wrong,
 where it was declared (``file:line`` of the pipeline when known), and how to fix it.
@@ -21,13 +25,25 @@ __all__ = [
     "EngineUnavailable",
     "FrameworkError",
     "ImageStoreError",
+    "Interrupted",
     "LegacyBuilderError",
     "SpecError",
+    "UsageError",
 ]
 
 
 class FrameworkError(Exception):
     """Base class of every error the framework raises."""
+
+
+class UsageError(FrameworkError):
+    """The command line is wrong, or a value given for a pipeline parameter does not fit
+    its type; ``fix`` says what to give instead, when there is more to say."""
+
+    def __init__(self, problem: str, *, fix: str | None = None) -> None:
+        self.problem = problem
+        self.fix = fix
+        super().__init__(problem + (f"\n  fix: {fix}" if fix else ""))
 
 
 class SpecError(FrameworkError):
@@ -114,3 +130,16 @@ class BuildError(FrameworkError):
 
 class ImageStoreError(FrameworkError):
     """``images ls/pull/tag/rm`` failed; the message carries the engine's answer."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """``build()`` was interrupted (Ctrl-C); ``left_behind`` says exactly what the build
+    had already changed: ``"nothing was tagged"``, or the image, its local tags, the
+    references pushed and those not pushed. A ``KeyboardInterrupt``, so code that stops
+    on one still does."""
+
+    NOTHING = "the build was cancelled before it made an image; nothing was tagged"
+
+    def __init__(self, left_behind: str) -> None:
+        self.left_behind = left_behind
+        super().__init__(f"interrupted: {left_behind}")

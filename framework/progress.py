@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections import deque
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ __all__ = [
     "LiveProgress",
     "PlainProgress",
     "Progress",
+    "RecordingProgress",
     "SilentProgress",
     "default_progress",
     "github_annotation",
@@ -57,8 +59,34 @@ class SilentProgress:
         pass
 
 
+class RecordingProgress:
+    """Passes every event on to ``shown`` and keeps each finished step's report, so a
+    summary can list the steps (and the one that failed) even when the build fails."""
+
+    def __init__(self, shown: Progress) -> None:
+        self.shown = shown
+        self.reports: list[StepReport] = []
+
+    def begin(self, engine: str, target: str) -> None:
+        self.shown.begin(engine, target)
+
+    def step_started(self, key: str, description: str) -> None:
+        self.shown.step_started(key, description)
+
+    def step_output(self, key: str, line: str) -> None:
+        self.shown.step_output(key, line)
+
+    def step_finished(self, report: StepReport) -> None:
+        self.reports.append(report)
+        self.shown.step_finished(report)
+
+    def end(self, result: BuildResult | None) -> None:
+        self.shown.end(result)
+
+
 class PlainProgress:
-    """One line per event, for logs and terminals that are not interactive."""
+    """One line per event, for logs and terminals that are not interactive; a step's
+    line says ``EXECUTED``, ``CACHED``, ``FAILED`` or ``CANCELLED`` with its duration."""
 
     def __init__(self, stream: TextIO | None = None, *, show_output: bool = True) -> None:
         self._stream = stream or sys.stderr
@@ -117,13 +145,14 @@ class LiveProgress:
 
         table = Table(title=getattr(self, "_title", ""), expand=True, show_edge=False)
         table.add_column("step", ratio=3, overflow="ellipsis", no_wrap=True)
-        table.add_column("status", width=10)
+        table.add_column("status", width=10, style="bold")
         table.add_column("time", width=8, justify="right")
         table.add_column("output", ratio=2, overflow="ellipsis", no_wrap=True)
         now = time.monotonic()
         for key, (description, status, took) in self._rows.items():
             shown = f"{now - self._started[key]:.1f}s" if status == "running" else took
-            table.add_row(description, status, shown, self._last_line.get(key, ""))
+            styled = f"[red]{status}[/red]" if status in ("failed", "cancelled") else status
+            table.add_row(description, styled, shown, self._last_line.get(key, ""))
         return table
 
     def _refresh(self) -> None:
@@ -167,19 +196,39 @@ def default_progress() -> Progress:
     return PlainProgress()
 
 
+_ANNOTATED_LINES = 10
+
+
 def _escape(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 class GitHubProgress(PlainProgress):
-    """Plain lines, each step's output folded in a GitHub Actions log group."""
+    """Plain lines, each step's output folded in a GitHub Actions log group; a step that
+    fails becomes an error annotation on the pipeline line that declared it, with its
+    duration and last output lines (``annotated`` is then true)."""
+
+    def __init__(self, stream: TextIO | None = None, *, show_output: bool = True) -> None:
+        super().__init__(stream, show_output=show_output)
+        self._tails: dict[str, deque[str]] = {}
+        self.annotated = False
 
     def step_started(self, key: str, description: str) -> None:
         self._print(f"::group::[{key}] {_escape(description)}")
 
+    def step_output(self, key: str, line: str) -> None:
+        self._tails.setdefault(key, deque(maxlen=_ANNOTATED_LINES)).append(line)
+        super().step_output(key, line)
+
     def step_finished(self, report: StepReport) -> None:
         self._print("::endgroup::")
         super().step_finished(report)
+        if report.status == "failed":
+            key = f"{report.stage} {report.index}"
+            lines = [f"step {key} failed after {report.duration:.1f}s: {report.description}"]
+            lines += [f"| {line}" for line in self._tails.get(key, ())]
+            self._print(github_annotation("\n".join(lines), report.where))
+            self.annotated = True
 
 
 def github_annotation(message: str, where: str | None) -> str:

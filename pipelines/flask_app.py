@@ -6,7 +6,7 @@ the cached install; pip's download cache is a cache mount, never in the image.
 
 from __future__ import annotations
 
-from framework import Context, Image, build
+from framework import Context, Image, build, run_script
 
 APP = Context("../examples/flask_app")
 
@@ -25,4 +25,4 @@ def flask_app(app: Context = APP) -> Image:
 
 
 if __name__ == "__main__":
-    build(flask_app(), tag="flask-app")
+    run_script(lambda: build(flask_app(), tag="flask-app"))

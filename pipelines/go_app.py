@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from framework import Context, Image, build
+from framework import Context, Image, build, run_script
 from framework.images import image_size
 
 SOURCE = Context("../examples/go_app")
@@ -37,10 +37,15 @@ def _megabytes(size: int) -> str:
     return f"{size / 1e6:.1f} MB"
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """Build both images and print their sizes."""
     build(go_builder(), tag="go-app-build")
     build(go_app(), tag="go-app")
     build_size, app_size = image_size("go-app-build"), image_size("go-app")
     print(f"build stage go-app-build: {_megabytes(build_size)}")
     ratio = build_size / app_size
     print(f"final image go-app:       {_megabytes(app_size)} ({ratio:.0f}x smaller)")
+
+
+if __name__ == "__main__":
+    run_script(main)

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from framework import Context, Image, build
+from framework import Context, Image, build, run_script
 
 SITE = Context("../examples/nginx_site")
 
@@ -26,4 +26,4 @@ def nginx_site(site: Context = SITE) -> Image:
 
 
 if __name__ == "__main__":
-    build(nginx_site(), tag="nginx-site")
+    run_script(lambda: build(nginx_site(), tag="nginx-site"))

@@ -1,54 +1,67 @@
 """``python -m framework``: build, plan, render, graph, list, images.
 
 A pipeline of small steps (parse -> load target -> resolve parameters -> act -> report),
-each a function. Exit codes: 0 success, 1 build (or image store, or output) failed,
-2 usage error, 3 invalid spec (including a pipeline that fails to load or raises),
-4 engine unavailable, 130 interrupted.
+each a function. Exit codes (:mod:`framework.failures`): 0 success, 1 build (or image
+store, or output) failed, 2 usage error (including a bad pipeline parameter value),
+3 invalid spec (including a pipeline that fails to load or raises), 4 engine
+unavailable, 130 interrupted. With ``--json``, stdout holds exactly one JSON document
+on every path: the command's own on success, a failure object (``"ok": false``) otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
+import shlex
 import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from framework.cli.params import resolve_arguments
 from framework.cli.targets import Pipeline, load_target, registered
-from framework.errors import (
-    BuildError,
-    EngineUnavailable,
-    FrameworkError,
-    ImageStoreError,
-    SpecError,
+from framework.errors import EngineUnavailable, SpecError, UsageError
+from framework.failures import (
+    EXIT_BUILD_FAILED,
+    EXIT_ENGINE,
+    EXIT_SPEC,
+    EXIT_USAGE,
+    Failure,
+    failure_of,
+    report_failure,
 )
 from framework.plan import BuildPlan, compile, describe_step
 from framework.progress import (
+    GitHubProgress,
     LiveProgress,
     PlainProgress,
     Progress,
+    RecordingProgress,
     SilentProgress,
     default_progress,
-    github_annotation,
 )
 from framework.render import render
 from framework.render.graph import to_dot, to_mermaid
 from framework.spec import Context
+from framework.spec.references import tag_problem
 
 __all__ = ["EXIT_BUILD_FAILED", "EXIT_ENGINE", "EXIT_SPEC", "EXIT_USAGE", "main"]
 
-EXIT_BUILD_FAILED, EXIT_USAGE, EXIT_SPEC, EXIT_ENGINE = 1, 2, 3, 4
-EXIT_INTERRUPTED = 130
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors raised as :class:`UsageError` so that they are
+    reported (and, with ``--json``, summarised) like every other failure."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        raise UsageError(f"{self.prog}: {message}", fix=f"see {self.prog} --help")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m framework",
         description="Describe container images as Python objects; build them with BuildKit.",
         epilog="TARGET: path/to/pipeline.py[:function], package.module:function, "
@@ -62,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("-t", "--tag", action="append", default=[], help="tag (repeatable)")
     build.add_argument("--push", action="store_true", help="push the tags to their registry")
     build.add_argument("-o", "--output", metavar="ARCHIVE", help="also write a tar archive")
-    build.add_argument("--engine", default="docker", choices=["docker", "dagger", "auto"])
+    build.add_argument("--engine", choices=["docker", "dagger", "auto"], help="default: docker")
     build.add_argument("--platform", help="target platform, e.g. linux/arm64")
     build.add_argument("--cache-from", action="append", default=[], metavar="REF")
     build.add_argument("--cache-to", action="append", default=[], metavar="REF")
@@ -107,59 +120,86 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _UsageError(Exception):
-    """The command line itself is wrong (exit 2, like argparse's own usage errors)."""
-
-
 _TARGET_COMMANDS = {"build", "plan", "render", "graph"}
 
 
+class _Run:
+    """What one command run has shown so far, for reporting its failure."""
+
+    def __init__(self) -> None:
+        self.progress: RecordingProgress | None = None
+
+    def steps(self) -> list[dict[str, Any]]:
+        reports = self.progress.reports if self.progress else []
+        return [report.model_dump() for report in reports]
+
+    def step_annotated(self) -> bool:
+        """Whether the progress display already annotated the failing step on GitHub."""
+        shown = self.progress.shown if self.progress else None
+        return isinstance(shown, GitHubProgress) and shown.annotated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code. A failure is printed on stderr
+    (:func:`framework.failures.report_failure`); with ``--json`` also as one JSON object
+    on stdout."""
     words = list(sys.argv[1:] if argv is None else argv)
+    run = _Run()
+    try:
+        return _command(words, run)
+    except (Exception, KeyboardInterrupt) as exc:
+        failure = failure_of(exc)
+        if failure is None:
+            raise
+        report_failure(exc, failure, annotate=not run.step_annotated())
+        if "--json" in words:
+            _print_failure_json(failure, run)
+        return failure.exit_code
+
+
+def _print_failure_json(failure: Failure, run: _Run) -> None:
+    print(json.dumps({**failure.as_json(), "steps": run.steps()}, indent=2), flush=True)
+
+
+def _command(words: list[str], run: _Run) -> int:
     if _asks_pipeline_help(words):
         return _pipeline_help(words)
     args, extra = _parser().parse_known_args(words)
-    try:
-        if args.command == "images":
-            _refuse_extra(extra)
-            return _images(args)
-        if args.command == "list":
-            _refuse_extra(extra)
-            return _list(args)
-        pipeline = load_target(args.target)
-        arguments = _pipeline_arguments(pipeline, extra)
-        image = pipeline.image(arguments)
-        if args.command == "build":
-            return _build(args, pipeline, image)
-        plan = compile(image)
-        if args.command == "plan":
-            return _plan(args, plan)
-        if args.command == "render":
-            return _render(args, plan)
-        return _graph(args, plan)
-    except _UsageError as exc:
-        print(f"usage error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except SpecError as exc:
-        return _fail(exc, EXIT_SPEC, exc.where)
-    except EngineUnavailable as exc:
-        return _fail(exc, EXIT_ENGINE, None)
-    except BuildError as exc:
-        return _fail(exc, EXIT_BUILD_FAILED, exc.where)
-    except (ImageStoreError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BUILD_FAILED
-    except FrameworkError as exc:  # pragma: no cover - every error is one of the above
-        return _fail(exc, EXIT_BUILD_FAILED, None)
-    except KeyboardInterrupt:
-        print("interrupted: the build was cancelled and nothing was tagged", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    if args.command == "images":
+        _refuse_extra(extra)
+        return _images(args)
+    if args.command == "list":
+        _refuse_extra(extra)
+        return _list(args)
+    if args.command == "build":
+        _check_references(args)
+    pipeline = load_target(args.target)
+    arguments = _pipeline_arguments(pipeline, extra)
+    image = pipeline.image(arguments)
+    if args.command == "build":
+        return _build(args, pipeline, image, run)
+    plan = compile(image)
+    if args.command == "plan":
+        return _plan(args, plan)
+    if args.command == "render":
+        return _render(args, plan)
+    return _graph(args, plan)
 
 
 def _refuse_extra(extra: list[str]) -> None:
     if extra:
-        raise _UsageError(f"unrecognised arguments: {' '.join(extra)} (see --help)")
+        raise UsageError(f"unrecognised arguments: {' '.join(extra)}", fix="see --help")
+
+
+def _check_references(args: argparse.Namespace) -> None:
+    """Refuse a malformed ``-t``/``--cache-to`` before loading anything."""
+    for option, references in (("-t", args.tag), ("--cache-to", args.cache_to)):
+        for reference in references:
+            problem = tag_problem(reference)
+            if problem is not None:
+                raise UsageError(
+                    f"{option}: {problem}", fix="give a tag like name:1.0 or registry:5000/name:tag"
+                )
 
 
 def _asks_pipeline_help(words: list[str]) -> bool:
@@ -173,24 +213,14 @@ def _asks_pipeline_help(words: list[str]) -> bool:
 
 
 def _pipeline_help(words: list[str]) -> int:
-    try:
-        pipeline = load_target(words[1])
-    except SpecError as exc:
-        return _fail(exc, EXIT_SPEC, exc.where)
+    pipeline = load_target(words[1])
     _parameter_parser(pipeline).print_help()
     print(f"\n(options of `{words[0]}` itself: python -m framework {words[0]} --help)")
     return 0
 
 
-def _fail(exc: FrameworkError, code: int, where: str | None) -> int:
-    print(f"error: {exc}", file=sys.stderr)
-    if os.environ.get("GITHUB_ACTIONS") == "true":
-        print(github_annotation(str(exc), where), file=sys.stderr)
-    return code
-
-
 def _parameter_parser(pipeline: Pipeline) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=f"python -m framework COMMAND {pipeline.source}",
         description=f"parameters of the pipeline {pipeline.name!r}",
         add_help=False,
@@ -218,9 +248,10 @@ def _pipeline_arguments(pipeline: Pipeline, extra: list[str]) -> dict[str, Any]:
     namespace, unknown = _parameter_parser(pipeline).parse_known_args(extra)
     if unknown:
         known = ", ".join(p.option for p in parameters) or "none"
-        raise _UsageError(
+        raise UsageError(
             f"unknown option(s) {' '.join(unknown)} for pipeline {pipeline.name!r}; "
-            f"its parameters are: {known}"
+            f"its parameters are: {known}",
+            fix=f"see python -m framework build {pipeline.source} --help",
         )
     return resolve_arguments(pipeline, vars(namespace))
 
@@ -238,15 +269,16 @@ def _progress(choice: str, as_json: bool) -> Progress:
     return progress
 
 
-def _build(args: argparse.Namespace, pipeline: Pipeline, image: Any) -> int:
+def _build(args: argparse.Namespace, pipeline: Pipeline, image: Any, run: _Run) -> int:
     from framework.build import build  # engines load only to build
 
     started = time.monotonic()
+    run.progress = RecordingProgress(_progress(args.progress, args.json))
     result = build(
         image,
         tag=args.tag,
         engine=args.engine,
-        progress=_progress(args.progress, args.json),
+        progress=run.progress,
         push=args.push,
         archive=args.output,
         platform=args.platform,
@@ -255,6 +287,8 @@ def _build(args: argparse.Namespace, pipeline: Pipeline, image: Any) -> int:
     )
     if args.json:
         summary = {
+            "ok": True,
+            "exit_code": 0,
             "pipeline": pipeline.name,
             "engine": result.engine,
             "image_id": result.image_id,
@@ -276,6 +310,7 @@ def _build(args: argparse.Namespace, pipeline: Pipeline, image: Any) -> int:
 def _plan(args: argparse.Namespace, plan: BuildPlan) -> int:
     if args.json:
         document = {
+            "ok": True,
             "digest": plan.digest,
             "target": plan.target.name,
             "stages": [
@@ -330,10 +365,27 @@ def _render(args: argparse.Namespace, plan: BuildPlan) -> int:
     if rendered.build_args:
         (out / "build-args.json").write_text(json.dumps(dict(rendered.build_args), indent=2))
     print(f"wrote {out}/Dockerfile and {len(rendered.context)} context entries")
-    print(f"build it: DOCKER_BUILDKIT=1 docker build{build_args} {out}")
+    command, note = _build_command()
+    print(f"build it: {command}{build_args} {shlex.quote(str(out))}")
+    if note:
+        print(f"  ({note})")
     if rendered.build_args:
         print(f"  (export the values in {out}/build-args.json as environment variables first)")
     return 0
+
+
+def _build_command() -> tuple[str, str | None]:
+    """The build command of the client the docker engine would use, and a note when
+    there is none here (the command then names a generic client)."""
+    from framework.engines.docker.client import find_client
+
+    try:
+        client = find_client()
+    except EngineUnavailable as exc:
+        note = f"no BuildKit-capable docker client found here: {exc.problem}"
+        return "DOCKER_BUILDKIT=1 docker build", note
+    prefix = "DOCKER_BUILDKIT=1 " if client.mode == "native" else ""
+    return prefix + shlex.join(client.build_command()), None
 
 
 def _graph(args: argparse.Namespace, plan: BuildPlan) -> int:

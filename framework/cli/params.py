@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from framework.cli.targets import Parameter, Pipeline
-from framework.errors import SpecError
+from framework.errors import SpecError, UsageError
 from framework.spec import Context
 
 __all__ = ["resolve_arguments"]
@@ -21,7 +21,8 @@ def resolve_arguments(
     pipeline: Pipeline, given: Mapping[str, str | None], environ: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """Values for ``pipeline``'s parameters: an option wins over ``FRAMEWORK_PARAM_<NAME>``;
-    absent ones keep their defaults. Errors name the parameter and how to set it."""
+    absent ones keep their defaults. A missing or ill-typed value is a
+    :class:`UsageError` naming the parameter and how to set it."""
     env = os.environ if environ is None else environ
     arguments: dict[str, Any] = {}
     for parameter in pipeline.parameters():
@@ -30,7 +31,7 @@ def resolve_arguments(
             raw = env.get(parameter.env)
         if raw is None:
             if parameter.required:
-                raise SpecError(
+                raise UsageError(
                     f"pipeline {pipeline.name!r} needs the parameter {parameter.name!r}",
                     fix=f"pass {parameter.option} VALUE or set {parameter.env}",
                 )
@@ -45,7 +46,7 @@ def _convert(parameter: Parameter, raw: str) -> Any:
         try:
             return Context(Path(raw).expanduser().resolve())
         except SpecError as exc:
-            raise SpecError(f"parameter {parameter.name!r}: {exc.problem}", fix=exc.fix) from None
+            raise UsageError(f"parameter {parameter.name!r}: {exc.problem}", fix=exc.fix) from None
     adapter: TypeAdapter[Any] = TypeAdapter(annotation)
     try:
         if raw.lstrip().startswith(("[", "{")):
@@ -55,7 +56,7 @@ def _convert(parameter: Parameter, raw: str) -> Any:
         return adapter.validate_python(raw)
     except ValidationError as exc:
         message = exc.errors()[0]["msg"]
-        raise SpecError(
+        raise UsageError(
             f"parameter {parameter.name!r} got {raw!r}: {message}",
             fix=f"pass a {parameter.type_name()} to {parameter.option} (or {parameter.env})",
         ) from None

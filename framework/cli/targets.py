@@ -19,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from framework.build import importing_pipeline
 from framework.errors import SpecError
 from framework.spec import Image
 
@@ -104,7 +105,8 @@ def load_target(target: str) -> Pipeline:
     """Load ``target``: ``path/to/file.py[:name]``, ``module:attribute``, or a registered name.
 
     A file without ``:name`` provides the function named like the file
-    (``pipelines/flask_app.py`` -> ``flask_app``).
+    (``pipelines/flask_app.py`` -> ``flask_app``). Loading never builds: a file that
+    calls ``build()`` when imported is refused with a :class:`SpecError` at that line.
     """
     path_part, _, attribute = target.partition(":")
     if path_part.endswith(".py") or Path(path_part).is_file():
@@ -135,7 +137,8 @@ def _load_file(path: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     try:
-        spec.loader.exec_module(module)
+        with importing_pipeline(str(path)):
+            spec.loader.exec_module(module)
     except SpecError:
         raise
     except Exception as exc:
@@ -163,7 +166,8 @@ def _traceback_frames(exc: BaseException) -> list[tuple[str, int]]:
 
 def _import(module_name: str, target: str) -> ModuleType:
     try:
-        return importlib.import_module(module_name)
+        with importing_pipeline(module_name):
+            return importlib.import_module(module_name)
     except ImportError as exc:
         raise SpecError(
             f"cannot import {module_name!r} for {target!r}: {exc}",

@@ -40,13 +40,15 @@ def _dagger() -> Engine:
     return DaggerEngine()
 
 
-def select_engine(engine: str | Engine) -> tuple[Engine, str]:
+def select_engine(engine: str | Engine | None) -> tuple[Engine, str]:
     """The engine for ``engine`` and why it was chosen.
 
-    ``"dagger"`` and ``"docker"`` name one; ``"auto"`` takes Dagger where an engine can
-    be reached without downloading one (a Dagger session, or the Dagger CLI), otherwise
-    the local Docker daemon.
+    ``None`` is the default, docker; ``"dagger"`` and ``"docker"`` name one; ``"auto"``
+    takes Dagger where an engine can be reached without downloading one (a Dagger
+    session, or the Dagger CLI), otherwise the local Docker daemon.
     """
+    if engine is None:
+        return DockerEngine(), "the default"
     if not isinstance(engine, str):
         return engine, "given"
     if engine == "docker":

@@ -9,17 +9,28 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from framework.errors import Interrupted
 from framework.plan import BuildPlan
 from framework.progress import Progress
 
-__all__ = ["BuildRequest", "BuildResult", "Engine", "Redactor", "StepReport", "StepStatus"]
+__all__ = [
+    "BuildRequest",
+    "BuildResult",
+    "Engine",
+    "Outputs",
+    "Redactor",
+    "StepReport",
+    "StepStatus",
+]
 
-StepStatus = Literal["cached", "executed", "config", "unknown"]
+StepStatus = Literal["cached", "executed", "failed", "cancelled", "config", "unknown"]
 
 
 class StepReport(BaseModel):
-    """What happened to one step: ``cached`` or ``executed`` (``duration`` in seconds);
-    ``config`` steps only change the image config; ``unknown``: the engine did not say."""
+    """What happened to one step: ``cached``, ``executed``, ``failed`` (it ran and its
+    command failed), or ``cancelled`` (stopped because another step failed), with
+    ``duration`` in seconds; ``config`` steps only change the image config; ``unknown``:
+    the engine did not say."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -55,6 +66,53 @@ class BuildResult(BaseModel):
         return tuple(s for s in self.steps if s.status == "cached")
 
 
+@dataclass
+class Outputs:
+    """What a build has changed outside itself so far, kept up to date by the engine as
+    it goes, so that a build interrupted or failing after its image exists can say
+    exactly what it left behind (:meth:`describe`).
+
+    ``tagged``: the local tags made; ``pushed``: references pushed (with digests);
+    ``pushing``: the reference whose push was under way; ``to_push``: every reference
+    the build was asked to push; ``archive``: the archive asked for, ``archived``
+    whether it was written.
+    """
+
+    image_id: str | None = None
+    tagged: tuple[str, ...] = ()
+    to_push: tuple[str, ...] = ()
+    pushed: list[str] = field(default_factory=list)
+    pushing: str | None = None
+    archive: str | None = None
+    archived: bool = False
+
+    def describe(self) -> str:
+        """One sentence: what exists now because of this build (nothing, or the image,
+        its local tags, what was and was not pushed, the archive)."""
+        if self.image_id is None:
+            return Interrupted.NOTHING
+        image = self.image_id.removeprefix("sha256:")[:12]
+        if self.tagged:
+            parts = [f"the image {image} was built and tagged locally as {', '.join(self.tagged)}"]
+        else:
+            parts = [f"the image {image} was built (no tag)"]
+        if self.to_push:
+            done = {reference.partition("@")[0] for reference in self.pushed}
+            missing = [r for r in self.to_push if r not in done]
+            parts.append("pushed: " + (", ".join(self.pushed) or "none"))
+            if missing:
+                parts.append("not pushed: " + ", ".join(missing))
+            if self.pushing is not None:
+                parts.append(
+                    f"the push of {self.pushing} did not finish (check the registry "
+                    "before relying on that tag)"
+                )
+        if self.archive is not None:
+            state = "written" if self.archived else "not written"
+            parts.append(f"archive {self.archive} {state}")
+        return "; ".join(parts)
+
+
 @dataclass(frozen=True)
 class BuildRequest:
     """What an engine is asked to do.
@@ -64,7 +122,8 @@ class BuildRequest:
     docker engine, OCI on Dagger); ``platform``
     builds for another platform (e.g. ``linux/arm64``); ``cache_from`` references are
     offered to BuildKit as cache; each ``cache_to`` reference receives the image with
-    its build cache inline and is pushed.
+    its build cache inline and is pushed. The engine records in ``outputs`` what it
+    has tagged, pushed and written as it goes.
     """
 
     plan: BuildPlan
@@ -76,6 +135,7 @@ class BuildRequest:
     platform: str | None = None
     cache_from: tuple[str, ...] = ()
     cache_to: tuple[str, ...] = ()
+    outputs: Outputs = field(default_factory=Outputs, compare=False)
 
 
 class Engine(Protocol):

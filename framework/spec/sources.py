@@ -118,7 +118,8 @@ class ContextPath(Model):
                 fix=f"give a path relative to the context {context.path}",
                 where=where(origin),
             )
-        normal = posixpath.normpath(relative.replace("\\", "/"))
+        # A backslash is an ordinary file-name character on POSIX, not a separator.
+        normal = posixpath.normpath(relative)
         if normal == ".." or normal.startswith("../"):
             raise SpecError(
                 f"copy source {relative!r} is outside the context {context.path}",

@@ -14,14 +14,13 @@ import anyio
 from anyio.abc import Process
 from anyio.streams.buffered import BufferedByteReceiveStream
 
-from framework.engines.base import BuildRequest, BuildResult, Redactor, StepReport, StepStatus
+from framework.engines.base import BuildRequest, BuildResult, Redactor
 from framework.engines.docker.client import DockerClient, check_daemon, find_client
-from framework.engines.docker.output import OutputParser, Vertex
+from framework.engines.docker.output import OutputParser
+from framework.engines.docker.reports import failure, locate, reports, step_report, unfinished_step
 from framework.engines.staging import stage_context
 from framework.errors import BuildError, EngineUnavailable
-from framework.plan import BuildPlan, Stage, describe_step
 from framework.render import RenderedBuild, render
-from framework.spec import Run
 
 __all__ = ["DockerEngine"]
 
@@ -81,16 +80,26 @@ class DockerEngine:
             (work / "Dockerfile").write_text(rendered.dockerfile, encoding="utf-8")
             argv, env = self._command(request, rendered, work)
             parser = await self._run(argv, env, request, rendered, redact)
-            image_id = (work / "iid").read_text().strip()
+            iid = work / "iid"
+            if not iid.is_file():
+                await self._check_still_answering(request, rendered, parser)
+                raise BuildError("docker build finished without an image id", tagged=False)
+            image_id = iid.read_text().strip()
+        outputs = request.outputs
+        outputs.image_id, outputs.tagged = image_id, (*request.tags, *request.cache_to)
         pushed = await self._push(request)
         if request.archive is not None:
-            await self._docker("save", "-o", str(request.archive), *(request.tags or (image_id,)))
+            outputs.archive = str(request.archive)
+            await self._docker(
+                request, "save", "-o", str(request.archive), *(request.tags or (image_id,))
+            )
+            outputs.archived = True
         result = BuildResult(
             engine=self.name,
             image_id=image_id,
             tags=request.tags,
             plan_digest=request.plan.digest,
-            steps=_reports(request.plan, rendered, parser),
+            steps=reports(request.plan, rendered, parser),
             duration=time.monotonic() - started,
             context_bytes=sum(parser.context_bytes.values()) if parser.context_bytes else None,
             pushed=pushed,
@@ -98,26 +107,48 @@ class DockerEngine:
         )
         return result
 
-    async def _docker(self, *args: str) -> str:
-        """Run a docker command; a failure is a :class:`BuildError` with its output."""
+    async def _docker(self, request: BuildRequest, *args: str) -> str:
+        """Run a docker command on the built image; a failure is a :class:`BuildError`
+        with its output and what the build left behind."""
         result = await anyio.run_process(
             [self.client.path, *args], check=False, env=self.client.environment(self.host)
         )
         if result.returncode != 0:
             output = (result.stdout + result.stderr).decode(errors="replace").splitlines()
             raise BuildError(
-                f"docker {args[0]} failed", output_tail=tuple(output[-15:]), tagged=True
+                f"docker {args[0]} failed ({request.outputs.describe()})",
+                output_tail=tuple(output[-15:]),
+                tagged=True,
             )
         return result.stdout.decode(errors="replace")
 
     async def _push(self, request: BuildRequest) -> tuple[str, ...]:
-        references = (request.tags if request.push else ()) + request.cache_to
-        pushed: list[str] = []
-        for reference in dict.fromkeys(references):
-            output = await self._docker("push", reference)
+        references = tuple(dict.fromkeys((request.tags if request.push else ()) + request.cache_to))
+        outputs = request.outputs
+        outputs.to_push = references
+        for reference in references:
+            outputs.pushing = reference
+            output = await self._docker(request, "push", reference)
             digest = re.search(r"digest: (sha256:[0-9a-f]{64})", output)
-            pushed.append(f"{reference}@{digest[1]}" if digest else reference)
-        return tuple(pushed)
+            outputs.pushed.append(f"{reference}@{digest[1]}" if digest else reference)
+            outputs.pushing = None
+        return tuple(outputs.pushed)
+
+    async def _check_still_answering(
+        self, request: BuildRequest, rendered: RenderedBuild, parser: OutputParser
+    ) -> None:
+        """Raise :class:`EngineUnavailable` if the daemon stopped answering mid-build,
+        naming the step that was under way; return if it still answers."""
+        try:
+            await anyio.to_thread.run_sync(check_daemon, self.client, self.host)
+        except EngineUnavailable as exc:
+            step = unfinished_step(request.plan, rendered, parser)
+            during = f"during step {step}" if step else "during the build"
+            raise EngineUnavailable(
+                "docker",
+                f"the Docker daemon stopped answering {during} ({exc.problem})",
+                fix=f"{exc.fix}; then build again (steps that finished are cached)",
+            ) from None
 
     def _command(
         self, request: BuildRequest, rendered: RenderedBuild, work: Path
@@ -172,7 +203,8 @@ class DockerEngine:
                 await _interrupt(process)
                 raise
         if code != 0:
-            raise _failure(plan, rendered, parser, redact)
+            await self._check_still_answering(request, rendered, parser)
+            raise failure(plan, rendered, parser, redact)
         return parser
 
 
@@ -207,116 +239,16 @@ async def _pump(
             break
         line = redact(raw.decode(errors="replace").rstrip("\r"))
         for event in parser.feed(line):
-            located = _locate(plan, rendered, event.vertex)
+            if event.kind == "finished":
+                report = step_report(plan, rendered, event.vertex)
+                if report is not None:
+                    progress.step_finished(report)
+                continue
+            located = locate(plan, rendered, event.vertex)
             if located is None:
                 continue
             key, description = located
             if event.kind == "started":
                 progress.step_started(key, description)
-            elif event.kind == "output":
-                progress.step_output(key, event.line)
             else:
-                stage, index = key.rsplit(" ", 1)
-                progress.step_finished(
-                    StepReport(
-                        stage=stage,
-                        index=int(index),
-                        description=description,
-                        status="cached" if event.vertex.status == "cached" else "executed",
-                        duration=event.vertex.duration,
-                    )
-                )
-
-
-def _locate(plan: BuildPlan, rendered: RenderedBuild, vertex: Vertex) -> tuple[str, str] | None:
-    """The step key ``"<stage> <n>"`` and description of ``vertex``, if it is a step."""
-    found = _step_of(plan, rendered, vertex)
-    if found is None:
-        return None
-    stage, number = found
-    return f"{stage.name} {number + 1}", describe_step(plan, stage.steps[number])
-
-
-def _step_of(plan: BuildPlan, rendered: RenderedBuild, vertex: Vertex) -> tuple[Stage, int] | None:
-    if vertex.index is None:
-        return None
-    stage_name = vertex.stage or (plan.target.name if len(plan.stages) == 1 else None)
-    for known in rendered.vertices:
-        if known.stage == stage_name and known.index == vertex.index and known.step is not None:
-            return next(s for s in plan.stages if s.name == known.stage), known.step
-    return None
-
-
-def _reports(
-    plan: BuildPlan, rendered: RenderedBuild, parser: OutputParser
-) -> tuple[StepReport, ...]:
-    seen: dict[tuple[str, int], Vertex] = {}
-    for vertex in parser.vertices.values():
-        found = _step_of(plan, rendered, vertex)
-        if found is not None and vertex.index is not None:
-            seen[(found[0].name, vertex.index)] = vertex
-    reports: list[StepReport] = []
-    vertex_of = {(v.stage, v.step): v.index for v in rendered.vertices if v.step is not None}
-    for stage in plan.stages:
-        for number, step in enumerate(stage.steps):
-            description = describe_step(plan, step)
-            where = None if step.origin is None else str(step.origin)
-            index = vertex_of.get((stage.name, number))
-            if index is None:
-                reports.append(
-                    StepReport(
-                        stage=stage.name,
-                        index=number + 1,
-                        description=description,
-                        status="config",
-                        where=where,
-                    )
-                )
-                continue
-            ran = seen.get((stage.name, index))
-            status: StepStatus = (
-                "unknown" if ran is None else ("cached" if ran.status == "cached" else "executed")
-            )
-            reports.append(
-                StepReport(
-                    stage=stage.name,
-                    index=number + 1,
-                    description=description,
-                    status=status,
-                    duration=0.0 if ran is None else ran.duration,
-                    where=where,
-                )
-            )
-    return tuple(reports)
-
-
-def _failure(
-    plan: BuildPlan, rendered: RenderedBuild, parser: OutputParser, redact: Redactor
-) -> BuildError:
-    failed = parser.failed()
-    other = tuple(redact(line) for line in parser.other)
-    if failed is not None:
-        found = _step_of(plan, rendered, failed)
-        if found is None:
-            return BuildError(
-                redact(failed.error or failed.name), output_tail=tuple(failed.output) + other
-            )
-        stage, number = found
-        step = stage.steps[number]
-        command = step.command() if isinstance(step, Run) else None
-        return BuildError(
-            redact(failed.error or "step failed"),
-            stage=stage.name,
-            step=f"{number + 1}: {describe_step(plan, step)}",
-            command=redact(command) if command else None,
-            where=None if step.origin is None else str(step.origin),
-            output_tail=tuple(failed.output),
-        )
-    problem = next((line for line in reversed(other) if "error" in line.lower()), None)
-    hint = ""
-    if any("Unknown flag: network" in line for line in other):
-        hint = (
-            " — this Docker daemon's Dockerfile frontend has no RUN --network; "
-            "network=False needs BuildKit with Dockerfile 1.3+ (e.g. docker buildx)"
-        )
-    return BuildError((problem or "docker build failed") + hint, output_tail=other)
+                progress.step_output(key, event.line)

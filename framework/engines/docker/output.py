@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 __all__ = ["OutputParser", "Vertex"]
@@ -21,16 +23,24 @@ TAIL = 25
 
 @dataclass
 class Vertex:
-    """One BuildKit vertex as the output shows it."""
+    """One BuildKit vertex as the output shows it.
+
+    ``status``: ``running``, ``cached``, ``done``, ``error`` (it failed) or
+    ``cancelled`` (stopped because another vertex failed). ``duration`` is BuildKit's
+    ``DONE`` time; a vertex that errors gets no ``DONE`` line, so its duration is the
+    longer of its last output line's time and the time since it was first seen.
+    """
 
     number: int
     name: str
     stage: str | None = None
     index: int | None = None
-    status: str = "running"  # running | cached | done | error
+    status: str = "running"
     duration: float = 0.0
     output: deque[str] = field(default_factory=lambda: deque(maxlen=TAIL))
     error: str | None = None
+    seen_at: float = 0.0
+    last_output_at: float = 0.0
 
 
 @dataclass
@@ -43,7 +53,8 @@ class Event:
 class OutputParser:
     """Feed lines; get events. Keeps every vertex and the lines that are not vertices."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self.vertices: dict[int, Vertex] = {}
         self.other: deque[str] = deque(maxlen=TAIL)
         self.context_bytes: dict[int, int] = {}
@@ -57,7 +68,7 @@ class OutputParser:
         number, rest = int(match["num"]), match["rest"]
         vertex = self.vertices.get(number)
         if vertex is None:
-            vertex = Vertex(number=number, name=rest)
+            vertex = Vertex(number=number, name=rest, seen_at=self._clock())
             named = _NAME.match(rest)
             if named:
                 prefix = (named["prefix"] or "").split()
@@ -75,8 +86,10 @@ class OutputParser:
                 vertex.status = "done"
             return [Event("finished", vertex)]
         if rest.startswith("ERROR"):
-            vertex.status = "error"
             vertex.error = rest.removeprefix("ERROR").lstrip(": ")
+            vertex.status = "cancelled" if "context canceled" in vertex.error else "error"
+            ran = self._clock() - vertex.seen_at
+            vertex.duration = max(vertex.last_output_at, ran)
             return [Event("finished", vertex)]
         sent = _CONTEXT.match(rest)
         if sent and vertex.name.startswith("[internal] load build context"):
@@ -84,6 +97,7 @@ class OutputParser:
             return []
         output = _OUTPUT.match(rest)
         if output:
+            vertex.last_output_at = float(output["secs"])
             vertex.output.append(output["text"])
             return [Event("output", vertex, output["text"])]
         return []
@@ -92,6 +106,11 @@ class OutputParser:
         """The vertex whose error failed the build: the first one that was not merely
         cancelled because another failed (parallel stages)."""
         errors = [v for v in self.vertices.values() if v.status == "error"]
-        real = [v for v in errors if "context canceled" not in (v.error or "")]
-        chosen = real or errors
+        cancelled = [v for v in self.vertices.values() if v.status == "cancelled"]
+        chosen = errors or cancelled
         return chosen[0] if chosen else None
+
+    def unfinished(self) -> list[Vertex]:
+        """The vertices that started and did not finish successfully (still running,
+        failed or cancelled), in the order they started."""
+        return [v for v in self.vertices.values() if v.status not in ("done", "cached")]
