@@ -456,8 +456,10 @@ def test_healthcheck(base: Image) -> None:
 def test_healthcheck_defaults_and_string_form(base: Image) -> None:
     (step,) = base.healthcheck("curl -f localhost || exit 1").steps
     assert isinstance(step, Healthcheck)
-    assert step.argv == ("/bin/sh", "-c", "curl -f localhost || exit 1")
-    assert (step.interval, step.timeout, step.start_period, step.retries) == (30.0, 30.0, 0.0, 3)
+    assert step.argv is None
+    assert step.script == "curl -f localhost || exit 1"
+    # Nothing given, nothing set: the runtime's defaults apply.
+    assert (step.interval, step.timeout, step.start_period, step.retries) == (None,) * 4
 
 
 def test_healthcheck_none_disables(base: Image) -> None:
