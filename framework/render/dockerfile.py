@@ -4,7 +4,9 @@ The same plan always renders to the same bytes. Every user value is escaped so t
 the built image holds exactly the value in the spec:
 
 - run, entrypoint, cmd and healthcheck commands are JSON (exec form); a string command
-  is ``["/bin/sh", "-c", string]``, so ``SHELL`` and Dockerfile quoting never apply;
+  is ``["/bin/sh", "-c", string]``, so ``SHELL`` and Dockerfile quoting never apply,
+  except a shell-form healthcheck, written verbatim as Docker's ``CMD-SHELL`` form (the
+  spec keeps it to one line that no Dockerfile reads otherwise);
 - env and label values are double-quoted with ``\\``, ``"`` and ``$`` escaped; a value
   with a line break, which no Dockerfile line can hold, is passed as a build argument;
 - copied files never appear by name: the engine places each copy source in the build
