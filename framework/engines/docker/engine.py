@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from framework.engines.base import BuildRequest, BuildResult, Redactor, StepRepo
 from framework.engines.docker.client import DockerClient, check_daemon, find_client
 from framework.engines.docker.context import stage_context
 from framework.engines.docker.output import OutputParser, Vertex
+from framework.engines.docker.staging import staging_directory, staging_errors
 from framework.errors import BuildError, EngineUnavailable
 from framework.plan import BuildPlan, Stage, describe_step
 from framework.render import RenderedBuild, render
@@ -62,10 +62,10 @@ class DockerEngine:
         started = time.monotonic()
         rendered = render(request.plan)
         redact = Redactor(request.secrets)
-        with tempfile.TemporaryDirectory(prefix="framework-build-") as tmp:
-            work = Path(tmp)
-            stage_context(rendered.context, work / "context")
-            (work / "Dockerfile").write_text(rendered.dockerfile, encoding="utf-8")
+        with staging_directory() as work:
+            with staging_errors(work):
+                stage_context(rendered.context, work / "context")
+                (work / "Dockerfile").write_text(rendered.dockerfile, encoding="utf-8")
             argv, env = self._command(request, rendered, work)
             parser = await self._run(argv, env, request, rendered, redact)
             image_id = (work / "iid").read_text().strip()

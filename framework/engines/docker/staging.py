@@ -1,0 +1,62 @@
+"""Where the docker engine stages a build (Dockerfile and context), and what a failure
+to stage says.
+
+The staging directory is a fresh ``framework-build-*`` directory under
+``$FRAMEWORK_STAGING_DIR`` when set, else under the system's temporary directory
+(``$TMPDIR``, else ``/tmp``). Context files are hard-linked there where the source is
+on the same filesystem, else copied, so the context's size must fit there.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from framework.errors import BuildError
+
+__all__ = ["STAGING_ENV", "staging_directory", "staging_errors"]
+
+STAGING_ENV = "FRAMEWORK_STAGING_DIR"
+
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_HOW_TO_MOVE = (
+    f"free space there, or stage elsewhere: set {STAGING_ENV}=/path/with/room "
+    "(or TMPDIR, which the framework otherwise uses)"
+)
+
+
+@contextmanager
+def staging_directory() -> Iterator[Path]:
+    """A private directory for one build, removed afterwards."""
+    parent = os.environ.get(STAGING_ENV) or None
+    try:
+        holder = tempfile.TemporaryDirectory(prefix="framework-build-", dir=parent)
+    except OSError as exc:
+        where = parent or tempfile.gettempdir()
+        raise BuildError(
+            f"cannot create a staging directory in {where}: {exc.strerror} — {_HOW_TO_MOVE}"
+        ) from None
+    with holder as name:
+        yield Path(name)
+
+
+@contextmanager
+def staging_errors(directory: Path) -> Iterator[None]:
+    """Turn an ``OSError`` while filling ``directory`` into a :class:`BuildError` that
+    names the directory (no room there) or the file that could not be staged."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in _NO_ROOM:
+            raise BuildError(
+                f"no room to stage the build context in {directory.parent} "
+                f"({exc.strerror}) — {_HOW_TO_MOVE}"
+            ) from None
+        culprit = exc.filename if exc.filename is not None else directory
+        raise BuildError(
+            f"cannot stage {culprit} for the build: {exc.strerror or exc}",
+        ) from None
