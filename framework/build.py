@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from framework.errors import EngineUnavailable, SpecError
 from framework.plan import BuildPlan, compile
 from framework.progress import Progress, default_progress
+from framework.signals import sigterm_as_interrupt
 from framework.spec import Image, Secret
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ def build(
     raises :class:`framework.errors.EngineUnavailable`; a failing step raises
     :class:`framework.errors.BuildError` and tags nothing. Progress goes to
     ``progress`` (default: a live display on a terminal, plain lines otherwise).
+    Ctrl-C, or SIGTERM, cancels the build in BuildKit and tags nothing; SIGTERM then
+    raises :class:`framework.signals.Terminated` (exit 143, see that module).
     """
     call = functools.partial(
         build_async,
@@ -59,7 +62,8 @@ def build(
     )
     import anyio  # loaded with the first build, like the engines
 
-    return anyio.run(call)
+    with sigterm_as_interrupt():
+        return anyio.run(call)
 
 
 async def build_async(

@@ -3,7 +3,7 @@
 A pipeline of small steps (parse -> load target -> resolve parameters -> act -> report),
 each a function. Exit codes: 0 success, 1 build (or image store, or output) failed,
 2 usage error, 3 invalid spec (including a pipeline that fails to load or raises),
-4 engine unavailable, 130 interrupted.
+4 engine unavailable, 130 interrupted, 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from framework.progress import (
 )
 from framework.render import render
 from framework.render.graph import to_dot, to_mermaid
+from framework.signals import Terminated
 from framework.spec import Context
 
 __all__ = ["EXIT_BUILD_FAILED", "EXIT_ENGINE", "EXIT_SPEC", "EXIT_USAGE", "main"]
@@ -152,6 +153,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BUILD_FAILED
     except FrameworkError as exc:  # pragma: no cover - every error is one of the above
         return _fail(exc, EXIT_BUILD_FAILED, None)
+    except Terminated as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted: the build was cancelled and nothing was tagged", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -16,6 +16,8 @@ from framework.engines.base import BuildRequest, BuildResult, Redactor, StepRepo
 from framework.engines.docker.client import DockerClient, check_daemon, find_client
 from framework.engines.docker.context import stage_context
 from framework.engines.docker.output import OutputParser, Vertex
+from framework.engines.docker.process import dies_with_us
+from framework.engines.docker.secrets import SecretSources, secret_sources
 from framework.engines.docker.staging import staging_directory, staging_errors
 from framework.errors import BuildError, EngineUnavailable
 from framework.plan import BuildPlan, Stage, describe_step
@@ -62,11 +64,14 @@ class DockerEngine:
         started = time.monotonic()
         rendered = render(request.plan)
         redact = Redactor(request.secrets)
-        with staging_directory() as work:
+        with (
+            staging_directory() as work,
+            secret_sources(self.client, request.secrets) as secrets,
+        ):
             with staging_errors(work):
                 stage_context(rendered.context, work / "context")
                 (work / "Dockerfile").write_text(rendered.dockerfile, encoding="utf-8")
-            argv, env = self._command(request, rendered, work)
+            argv, env = self._command(request, rendered, work, secrets)
             parser = await self._run(argv, env, request, rendered, redact)
             image_id = (work / "iid").read_text().strip()
         pushed = await self._push(request)
@@ -105,7 +110,7 @@ class DockerEngine:
         return tuple(pushed)
 
     def _command(
-        self, request: BuildRequest, rendered: RenderedBuild, work: Path
+        self, request: BuildRequest, rendered: RenderedBuild, work: Path, secrets: SecretSources
     ) -> tuple[list[str], dict[str, str]]:
         client = self.client
         env = client.environment()
@@ -123,13 +128,8 @@ class DockerEngine:
         for name, value in rendered.build_args:
             argv += ["--build-arg", name]
             env[name] = value
-        secret_dir = work / "secrets"
-        secret_dir.mkdir(mode=0o700)
-        for secret_id, secret in request.secrets.items():
-            path = secret_dir / secret_id
-            path.touch(mode=0o600)
-            path.write_bytes(secret)
-            argv += ["--secret", f"id={secret_id},src={path}"]
+        argv += secrets.argv
+        env.update(secrets.env)
         argv.append(str(work / "context"))
         return argv, env
 
@@ -144,7 +144,9 @@ class DockerEngine:
         parser = OutputParser()
         plan = request.plan
         try:
-            started = await anyio.open_process(argv, env=env, stdout=subprocess.DEVNULL)
+            started = await anyio.open_process(
+                dies_with_us(argv), env=env, stdout=subprocess.DEVNULL
+            )
         except OSError as exc:
             raise EngineUnavailable(
                 "docker", f"cannot run {argv[0]}: {exc}", fix="check the docker client install"
