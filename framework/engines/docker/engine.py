@@ -13,6 +13,7 @@ from anyio.abc import Process
 from anyio.streams.buffered import BufferedByteReceiveStream
 
 from framework.engines.base import BuildRequest, BuildResult, Redactor, StepReport, StepStatus
+from framework.engines.docker.base_images import missing_base_error
 from framework.engines.docker.client import DockerClient, check_daemon, find_client
 from framework.engines.docker.context import stage_context
 from framework.engines.docker.output import OutputParser, Vertex
@@ -159,7 +160,8 @@ class DockerEngine:
                 await _interrupt(process)
                 raise
         if code != 0:
-            raise _failure(plan, rendered, parser, redact)
+            missing = await missing_base_error(self.client.path, plan, parser)
+            raise missing or _failure(plan, rendered, parser, redact)
         return parser
 
 
