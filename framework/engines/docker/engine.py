@@ -93,7 +93,7 @@ class DockerEngine:
 
     async def _docker(self, *args: str) -> str:
         """Run a docker command; a failure is a :class:`BuildError` with its output."""
-        result = await anyio.run_process([self.client.path, *args], check=False)
+        result = await anyio.run_process(dies_with_us([self.client.path, *args]), check=False)
         if result.returncode != 0:
             output = (result.stdout + result.stderr).decode(errors="replace").splitlines()
             raise BuildError(
