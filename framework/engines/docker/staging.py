@@ -37,8 +37,13 @@ def staging_directory() -> Iterator[Path]:
         holder = tempfile.TemporaryDirectory(prefix="framework-build-", dir=parent)
     except OSError as exc:
         where = parent or tempfile.gettempdir()
+        fix = (
+            _HOW_TO_MOVE
+            if exc.errno in _NO_ROOM
+            else f"set {STAGING_ENV} (or TMPDIR) to an existing directory you can write to"
+        )
         raise BuildError(
-            f"cannot create a staging directory in {where}: {exc.strerror} — {_HOW_TO_MOVE}"
+            f"cannot create a staging directory in {where}: {exc.strerror} — {fix}"
         ) from None
     with holder as name:
         yield Path(name)
