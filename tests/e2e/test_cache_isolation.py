@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from framework import CacheMount, Image, SilentProgress, build
+from tests.conftest import ReliabilityReport
 from tests.e2e.conftest import Docker
 
 
@@ -24,7 +25,9 @@ def pipeline_two(cache: str | CacheMount, value: str) -> Image:
     return _step(cache if isinstance(cache, CacheMount) else CacheMount(target=cache), value)
 
 
-def test_pipelines_with_the_same_cache_path_do_not_share_unless_named(docker: Docker) -> None:
+def test_pipelines_with_the_same_cache_path_do_not_share_unless_named(
+    docker: Docker, reliability: ReliabilityReport
+) -> None:
     key = uuid.uuid4().hex[:10]
     path = f"/wt-c-cache-{key}"
     tag = docker.tag("wt-c-cache-scope")
@@ -42,3 +45,7 @@ def test_pipelines_with_the_same_cache_path_do_not_share_unless_named(docker: Do
     shared = CacheMount(target=path, id=f"wt-c-shared-{key}")
     assert seen(pipeline_one(shared, f"first-{key}")) == [f"first-{key}"]
     assert seen(pipeline_two(shared, f"second-{key}")) == [f"first-{key}", f"second-{key}"]
+    reliability.record(
+        "cache", "two pipelines mounting the same cache path",
+        "each saw only its own writes; a rebuild saw its earlier write; a named id was shared",
+    )  # fmt: skip

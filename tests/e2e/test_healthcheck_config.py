@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from framework import Image, SilentProgress, build
+from tests.conftest import ReliabilityReport
 from tests.e2e.conftest import Docker
 
 
-def test_default_and_shell_form_healthchecks_are_exactly_what_was_declared(docker: Docker) -> None:
+def test_default_and_shell_form_healthchecks_are_exactly_what_was_declared(
+    docker: Docker, reliability: ReliabilityReport
+) -> None:
     base = Image.from_("debian:bookworm-slim")
     default = docker.tag("wt-c-health-default")
     build(base.healthcheck(["/bin/true"]), tag=default, progress=SilentProgress())
@@ -25,3 +28,7 @@ def test_default_and_shell_form_healthchecks_are_exactly_what_was_declared(docke
         "Interval": 1_500_000_000,
         "Retries": 2,
     }
+    reliability.record(
+        "config", "healthcheck with defaults, and shell form with two options",
+        "built on Docker 20.10; image config holds exactly the options given, CMD-SHELL verbatim",
+    )  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.conftest import ReliabilityReport
 from tests.e2e.conftest import Docker, cli
 
 PIPELINE = """from framework import Image
@@ -18,7 +19,7 @@ def typo() -> Image:
 
 
 def test_misspelt_base_names_the_line_and_a_close_local_image(
-    docker: Docker, tmp_path: Path
+    docker: Docker, tmp_path: Path, reliability: ReliabilityReport
 ) -> None:
     pipeline = tmp_path / "typo.py"
     pipeline.write_text(PIPELINE)
@@ -33,3 +34,8 @@ def test_misspelt_base_names_the_line_and_a_close_local_image(
     assert "did you mean 'python:3.11-slim'?" in error
     assert f"declared at: {pipeline}:6" in error
     assert "step: FROM pyhton:3.11-slim" in error
+    reliability.record(
+        "errors", "misspelt base image (pyhton:3.11-slim), no registry reachable",
+        "exit 1: not in the local store, registry unreachable, the declaring line, "
+        "did you mean 'python:3.11-slim'",
+    )  # fmt: skip

@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from framework import BuildError, Image, PlainProgress, Secret, build
+from tests.conftest import ReliabilityReport
 from tests.e2e.conftest import Docker
 
 PRINT_ENCODED = "; ".join(
@@ -28,7 +29,7 @@ PRINT_ENCODED = "; ".join(
 
 
 def test_encoded_secret_never_shows_in_output_or_error(
-    docker: Docker, monkeypatch: pytest.MonkeyPatch
+    docker: Docker, monkeypatch: pytest.MonkeyPatch, reliability: ReliabilityReport
 ) -> None:
     value = f"tok/{uuid.uuid4().hex}+x y?z&"
     monkeypatch.setenv("WT_C_ENCODED_TOKEN", value)
@@ -60,3 +61,7 @@ def test_encoded_secret_never_shows_in_output_or_error(
     wrapped = base64.encodebytes(raw * 4).decode().splitlines()
     for line in wrapped[:-1]:  # each full line of `base64`-style wrapped output
         assert line not in printed
+    reliability.record(
+        "secrets", "secret printed base64 (alone, embedded, URL-safe, wrapped), hex, URL-encoded",
+        f"none of {len(forms) + len(wrapped) - 1} encoded forms in the progress log or the error",
+    )  # fmt: skip

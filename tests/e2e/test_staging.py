@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from framework import BuildError, Context, Image, SilentProgress, build
+from tests.conftest import ReliabilityReport
 from tests.e2e.conftest import Docker
 
 
@@ -31,7 +32,11 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_full_staging_directory_names_it_and_the_variable_that_moves_it(
-    docker: Docker, small_disk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    docker: Docker,
+    small_disk: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    reliability: ReliabilityReport,
 ) -> None:
     source = tmp_path / "app"
     source.mkdir()
@@ -49,3 +54,7 @@ def test_full_staging_directory_names_it_and_the_variable_that_moves_it(
     assert "Errno" not in message
     assert not docker.exists(tag)
     assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]  # nothing left behind
+    reliability.record(
+        "faults", "staging directory full (1 MiB tmpfs, 512 KiB file to stage)",
+        "BuildError naming the directory and FRAMEWORK_STAGING_DIR/TMPDIR; no tag, nothing left",
+    )  # fmt: skip
