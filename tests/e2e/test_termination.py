@@ -48,6 +48,30 @@ def _stray(nonce: str) -> list[str]:
     return [line for line in out.stdout.splitlines() if nonce in line and "ps -eo" not in line]
 
 
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started (the docker client, through its launcher)."""
+    out = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False
+    )
+    return [int(word) for word in out.stdout.split()]
+
+
+def _alive_within(pids: list[int], seconds: float) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while True:
+        alive = [p for p in pids if Path(f"/proc/{p}").exists() and not _zombie(p)]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.2)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
 def _no_stray_within(nonce: str, seconds: float) -> list[str]:
     deadline = time.monotonic() + seconds
     while (left := _stray(nonce)) and time.monotonic() < deadline:
@@ -95,11 +119,13 @@ def test_sigterm_in_the_cli_cancels_tags_nothing_and_exits_143(
     with _running(argv, nonce, env) as process:
         # The client holds the value in its environment only: no file anywhere has it.
         assert _secret_files(value, [tmp_path, Path("/dev/shm")]) == []
+        clients = _children(process.pid)
         signalled = time.monotonic()
         process.send_signal(signal.SIGTERM)
         _, rest = process.communicate(timeout=60)
     stopped_after = time.monotonic() - signalled
     assert process.returncode == 143, rest
+    assert _alive_within(clients, 5) == []
     assert "terminated (SIGTERM): the build was cancelled and nothing was tagged" in rest
     assert "Traceback" not in rest
     assert not docker.exists(tag)
@@ -125,9 +151,11 @@ def test_sigterm_in_a_script_exits_143_and_removes_the_secret_file(
         (secret_file,) = _secret_files(value, [runtime])  # the fallback: a private file
         assert secret_file.parent.name.startswith(f"framework-secrets-{process.pid}-")
         assert secret_file.stat().st_mode & 0o777 == 0o600
+        clients = _children(process.pid)
         process.send_signal(signal.SIGTERM)
         _, rest = process.communicate(timeout=60)
     assert process.returncode == 143, rest
+    assert _alive_within(clients, 5) == []
     assert "terminated (SIGTERM)" in rest
     assert "Traceback" not in rest
     assert list(runtime.iterdir()) == []
@@ -147,14 +175,20 @@ def test_sigkill_takes_the_client_down_and_the_next_build_does_not_wait(
     script.write_text(SCRIPT)
     runtime = tmp_path / "runtime"
     runtime.mkdir(mode=0o700)
+    staging = tmp_path / "staging"
+    staging.mkdir()
     nonce, value = uuid.uuid4().hex[:10], uuid.uuid4().hex
-    env = cli_env(WT_C_SIGNAL_TOKEN=value, XDG_RUNTIME_DIR=str(runtime))
+    env = cli_env(WT_C_SIGNAL_TOKEN=value, XDG_RUNTIME_DIR=str(runtime), TMPDIR=str(staging))
     argv = [sys.executable, str(script), nonce, docker.tag("wt-c-kill"), "file", "120"]
     with _running(argv, nonce, env) as process:
+        clients = _children(process.pid)
+        assert any(b"docker" in Path(f"/proc/{p}/cmdline").read_bytes() for p in clients)
         process.kill()
         process.wait(timeout=10)
-    assert _no_stray_within(nonce, 5) == []  # neither the client nor the step's processes
+    assert _alive_within(clients, 5) == []  # the docker client died with the build
+    assert _no_stray_within(nonce, 5) == []  # and so did the step's processes
     assert len(_secret_files(value, [runtime])) == 1  # a killed build cannot clean up ...
+    assert len(list(staging.iterdir())) == 1
 
     # ... the next build sweeps it, and gets the cache mount at once.
     started = time.monotonic()
@@ -166,8 +200,10 @@ def test_sigkill_takes_the_client_down_and_the_next_build_does_not_wait(
     assert again.returncode == 0, again.stderr
     assert waited < 60, f"the next build waited {waited:.0f}s for the cache mount"
     assert _secret_files(value, [runtime]) == []
+    assert list(staging.iterdir()) == []
     reliability.record(
         "faults", "SIGKILL of the build during a step using a locked cache mount",
         f"no docker client or step process left; the next build of that step took "
-        f"{waited:.1f}s (no wait for the lock) and swept the killed build's secret file",
+        f"{waited:.1f}s (no wait for the lock) and swept the killed build's secret file "
+        "and staging directory",
     )  # fmt: skip

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from framework.engines.docker.client import DockerClient
+from framework.engines.docker.leftovers import sweep_stale
 from framework.engines.docker.process import dies_with_us
-from framework.engines.docker.secrets import private_root, secret_sources, sweep_stale
+from framework.engines.docker.secrets import PREFIX, private_root, secret_sources
 
 NATIVE_2010 = DockerClient("/usr/bin/docker", "20.10", "native")
 NATIVE_1903 = DockerClient("/usr/bin/docker", "19.03", "native")
@@ -89,7 +90,7 @@ def test_directories_of_dead_builds_are_swept_at_the_next_start(runtime_dir: Pat
     with secret_sources(NATIVE_2010, {}):
         pass
     assert sorted(p.name for p in runtime_dir.iterdir()) == sorted([live.name, unrelated.name])
-    assert sweep_stale(runtime_dir) == []
+    assert sweep_stale(runtime_dir, PREFIX) == []
 
 
 def test_private_root_prefers_a_ram_backed_directory(

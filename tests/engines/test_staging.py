@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,20 @@ def test_staging_goes_under_the_framework_variable_and_is_removed(
         assert work.parent == tmp_path
         assert work.name.startswith("framework-build-")
     assert not work.exists()
+
+
+def test_directories_of_killed_builds_are_swept_at_the_next_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FRAMEWORK_STAGING_DIR", str(tmp_path))
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = tmp_path / f"framework-build-{dead.pid}-abc"
+    (stale / "context").mkdir(parents=True)
+    live = tmp_path / f"framework-build-{os.getpid()}-def"
+    live.mkdir()
+    with staging_directory() as work:
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, work.name])
 
 
 def test_a_missing_staging_directory_is_named_with_the_fix(

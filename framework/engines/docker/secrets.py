@@ -13,7 +13,6 @@ next build sweeps every such directory whose owning process is gone.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -22,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from framework.engines.docker.client import DockerClient
+from framework.engines.docker.leftovers import owned_directory, sweep_stale
 
-__all__ = ["SecretSources", "private_root", "secret_sources", "sweep_stale", "takes_env_secrets"]
+__all__ = ["PREFIX", "SecretSources", "private_root", "secret_sources", "takes_env_secrets"]
 
-_PREFIX = "framework-secrets-"
-_OWNED = re.compile(re.escape(_PREFIX) + r"(\d+)-")
+PREFIX = "framework-secrets-"
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ def secret_sources(client: DockerClient, secrets: Mapping[str, bytes]) -> Iterat
     Every call first sweeps the secret directories of builds that were killed.
     """
     root = private_root()
-    sweep_stale(root)
+    sweep_stale(root, PREFIX)
     if not secrets:
         yield SecretSources()
         return
@@ -63,7 +62,7 @@ def secret_sources(client: DockerClient, secrets: Mapping[str, bytes]) -> Iterat
         ]
         yield SecretSources(tuple(argv), env)
         return
-    directory = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-", dir=root))
+    directory = owned_directory(PREFIX, root)
     try:
         arguments: list[str] = []
         for secret_id, value in secrets.items():
@@ -91,34 +90,3 @@ def private_root() -> Path:
         if candidate and os.path.isdir(candidate) and os.access(candidate, os.W_OK | os.X_OK):
             return Path(candidate)
     return Path(tempfile.gettempdir())
-
-
-def sweep_stale(root: Path) -> list[Path]:
-    """Remove secret directories under ``root`` whose owning process is gone."""
-    removed: list[Path] = []
-    try:
-        entries = list(root.iterdir())
-    except OSError:
-        return removed
-    for entry in entries:
-        owner = _OWNED.match(entry.name)
-        if owner is None or _alive(int(owner[1])) or entry.is_symlink():
-            continue
-        try:
-            if entry.stat().st_uid != os.getuid():
-                continue
-        except OSError:
-            continue
-        shutil.rmtree(entry, ignore_errors=True)
-        removed.append(entry)
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -1,26 +1,30 @@
 """Where the docker engine stages a build (Dockerfile and context), and what a failure
 to stage says.
 
-The staging directory is a fresh ``framework-build-*`` directory under
+The staging directory is a fresh ``framework-build-<pid>-*`` directory under
 ``$FRAMEWORK_STAGING_DIR`` when set, else under the system's temporary directory
 (``$TMPDIR``, else ``/tmp``). Context files are hard-linked there where the source is
-on the same filesystem, else copied, so the context's size must fit there.
+on the same filesystem, else copied, so the context's size must fit there. A build that
+is killed (SIGKILL) leaves its directory behind; the next build removes it.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from framework.engines.docker.leftovers import owned_directory, sweep_stale
 from framework.errors import BuildError
 
-__all__ = ["STAGING_ENV", "staging_directory", "staging_errors"]
+__all__ = ["PREFIX", "STAGING_ENV", "staging_directory", "staging_errors"]
 
 STAGING_ENV = "FRAMEWORK_STAGING_DIR"
+PREFIX = "framework-build-"
 
 _NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 _HOW_TO_MOVE = (
@@ -31,10 +35,12 @@ _HOW_TO_MOVE = (
 
 @contextmanager
 def staging_directory() -> Iterator[Path]:
-    """A private directory for one build, removed afterwards."""
+    """A private directory for one build, removed afterwards; those of killed builds
+    are removed first."""
     parent = os.environ.get(STAGING_ENV) or None
     try:
-        holder = tempfile.TemporaryDirectory(prefix="framework-build-", dir=parent)
+        sweep_stale(Path(parent or tempfile.gettempdir()), PREFIX)
+        work = owned_directory(PREFIX, parent)
     except OSError as exc:
         where = parent or tempfile.gettempdir()
         fix = (
@@ -45,8 +51,10 @@ def staging_directory() -> Iterator[Path]:
         raise BuildError(
             f"cannot create a staging directory in {where}: {exc.strerror} — {fix}"
         ) from None
-    with holder as name:
-        yield Path(name)
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 @contextmanager
