@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from framework.errors import EngineUnavailable, Interrupted, SpecError
 from framework.plan import BuildPlan, compile
 from framework.progress import Progress, default_progress
+from framework.signals import sigterm_as_interrupt
 from framework.spec import Image, Secret
 from framework.spec.references import tag_problem
 
@@ -80,11 +81,13 @@ def build(
     Invalid descriptions, invalid tags and missing secret sources raise
     :class:`framework.errors.SpecError` before any engine starts; a missing engine
     raises :class:`framework.errors.EngineUnavailable`; a failing step raises
-    :class:`framework.errors.BuildError` and tags nothing. Ctrl-C raises
-    :class:`framework.errors.Interrupted` (a ``KeyboardInterrupt``) saying what the
-    build had already tagged, pushed or written. Progress goes to ``progress``
-    (default: a live display on a terminal, plain lines otherwise). In a pipeline
-    script, :func:`framework.run_script` reports these errors as the CLI does.
+    :class:`framework.errors.BuildError` and tags nothing. Ctrl-C cancels the build in
+    BuildKit and raises :class:`framework.errors.Interrupted` (a ``KeyboardInterrupt``)
+    saying what the build had already tagged, pushed or written; SIGTERM does the same
+    and raises its subclass :class:`framework.errors.Terminated` (exit 143, see
+    :mod:`framework.signals`). Progress goes to ``progress`` (default: a live display
+    on a terminal, plain lines otherwise). In a pipeline script,
+    :func:`framework.run_script` reports these errors as the CLI does.
     """
     _refuse_while_importing()
     from framework.engines.base import Outputs
@@ -105,12 +108,13 @@ def build(
     )
     import anyio  # loaded with the first build, like the engines
 
-    try:
-        return anyio.run(call)
-    except Interrupted:
-        raise
-    except KeyboardInterrupt:
-        raise Interrupted(outputs.describe()) from None
+    with sigterm_as_interrupt():
+        try:
+            return anyio.run(call)
+        except Interrupted:
+            raise
+        except KeyboardInterrupt:
+            raise Interrupted(outputs.describe()) from None
 
 
 async def build_async(

@@ -12,6 +12,7 @@
 
     KeyboardInterrupt
      └── Interrupted               Ctrl-C during build(): says what the build left behind
+          └── Terminated           the same, by SIGTERM (exit 143)
 
 Each error carries data as attributes and renders a message that says what went wrong,
 where it was declared (``file:line`` of the pipeline when known), and how to fix it.
@@ -28,6 +29,7 @@ __all__ = [
     "Interrupted",
     "LegacyBuilderError",
     "SpecError",
+    "Terminated",
     "UsageError",
 ]
 
@@ -139,7 +141,19 @@ class Interrupted(KeyboardInterrupt):
     on one still does."""
 
     NOTHING = "the build was cancelled before it made an image; nothing was tagged"
+    exit_code = 130
+    """What the command line and :func:`framework.run_script` exit with (128 + SIGINT)."""
 
-    def __init__(self, left_behind: str) -> None:
+    def __init__(self, left_behind: str = NOTHING) -> None:
         self.left_behind = left_behind
-        super().__init__(f"interrupted: {left_behind}")
+        super().__init__(f"{self._cause}: {left_behind}")
+
+    _cause = "interrupted"
+
+
+class Terminated(Interrupted):
+    """``build()`` was stopped by SIGTERM, which cancels it as Ctrl-C does
+    (:mod:`framework.signals`); exits 143 (128 + SIGTERM)."""
+
+    exit_code = 143
+    _cause = "terminated (SIGTERM)"

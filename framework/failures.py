@@ -4,7 +4,7 @@ pipeline scripts (:func:`framework.run_script`), so both print the same and exit
 
 Exit codes: 0 success, 1 build failed (or a push, archive, image-store or file
 operation), 2 usage error, 3 invalid spec (or a pipeline that fails to load or
-raises), 4 engine unavailable, 130 interrupted.
+raises), 4 engine unavailable, 130 interrupted, 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from framework.errors import (
     ImageStoreError,
     Interrupted,
     SpecError,
+    Terminated,
     UsageError,
 )
 from framework.progress import github_annotation
@@ -43,7 +44,9 @@ EXIT_INTERRUPTED = 130
 TRACEBACK_VARIABLE = "FRAMEWORK_TRACEBACK"
 """Set to 1 to print the Python traceback of a failure as well as its message."""
 
-Kind = Literal["usage", "spec", "engine", "build", "image-store", "file", "interrupted"]
+Kind = Literal[
+    "usage", "spec", "engine", "build", "image-store", "file", "interrupted", "terminated"
+]
 
 
 @dataclass(frozen=True)
@@ -88,9 +91,10 @@ def failure_of(exc: BaseException) -> Failure | None:
     """The :class:`Failure` ``exc`` stands for; ``None`` for an exception that is not
     the framework's (a bug, in a pipeline or here: its traceback is the useful report)."""
     if isinstance(exc, KeyboardInterrupt):
-        left = exc.left_behind if isinstance(exc, Interrupted) else Interrupted.NOTHING
-        text = f"interrupted: {left}"
-        return Failure("interrupted", EXIT_INTERRUPTED, text, text, left_behind=left)
+        stopped = exc if isinstance(exc, Interrupted) else Interrupted()
+        kind: Kind = "terminated" if isinstance(stopped, Terminated) else "interrupted"
+        text = str(stopped)
+        return Failure(kind, stopped.exit_code, text, text, left_behind=stopped.left_behind)
     if isinstance(exc, UsageError):
         return Failure("usage", EXIT_USAGE, exc.problem, f"usage error: {exc}", fix=exc.fix)
     if isinstance(exc, SpecError):

@@ -4,8 +4,9 @@ A pipeline of small steps (parse -> load target -> resolve parameters -> act -> 
 each a function. Exit codes (:mod:`framework.failures`): 0 success, 1 build (or image
 store, or output) failed, 2 usage error (including a bad pipeline parameter value),
 3 invalid spec (including a pipeline that fails to load or raises), 4 engine
-unavailable, 130 interrupted. With ``--json``, stdout holds exactly one JSON document
-on every path: the command's own on success, a failure object (``"ok": false``) otherwise.
+unavailable, 130 interrupted, 143 terminated (SIGTERM). With ``--json``, stdout holds
+exactly one JSON document on every path: the command's own on success, a failure
+object (``"ok": false``) otherwise.
 """
 
 from __future__ import annotations

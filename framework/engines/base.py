@@ -9,6 +9,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from framework.engines.redact import Redactor
 from framework.errors import Interrupted
 from framework.plan import BuildPlan
 from framework.progress import Progress
@@ -148,23 +149,3 @@ class Engine(Protocol):
 
     async def build(self, request: BuildRequest) -> BuildResult:
         """Build ``request.plan``; raise :class:`framework.errors.BuildError` on failure."""
-
-
-class Redactor:
-    """Replaces secret values in text the framework shows, as Dagger does."""
-
-    MASK = "***"
-
-    def __init__(self, secrets: Mapping[str, bytes]) -> None:
-        needles: set[str] = set()
-        for value in secrets.values():
-            text = value.decode(errors="replace")
-            for candidate in (text, text.strip(), *text.splitlines()):
-                if len(candidate.strip()) >= 3:
-                    needles.add(candidate.strip())
-        self._needles = sorted(needles, key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for needle in self._needles:
-            text = text.replace(needle, self.MASK)
-        return text

@@ -41,6 +41,8 @@ def describe_step(plan: BuildPlan, step: PlanStep) -> str:
     if isinstance(step, Entrypoint | Cmd):
         return f"{step.kind.upper()} {json.dumps(list(step.argv))}"
     assert isinstance(step, Healthcheck)
+    if step.script is not None:
+        return f"HEALTHCHECK {step.script}"
     if step.argv is None:
         return "HEALTHCHECK NONE"
-    return f"HEALTHCHECK every {step.interval:g}s {json.dumps(list(step.argv))}"
+    return f"HEALTHCHECK {json.dumps(list(step.argv))}"

@@ -4,7 +4,9 @@ The same plan always renders to the same bytes. Every user value is escaped so t
 the built image holds exactly the value in the spec:
 
 - run, entrypoint, cmd and healthcheck commands are JSON (exec form); a string command
-  is ``["/bin/sh", "-c", string]``, so ``SHELL`` and Dockerfile quoting never apply;
+  is ``["/bin/sh", "-c", string]``, so ``SHELL`` and Dockerfile quoting never apply,
+  except a shell-form healthcheck, written verbatim as Docker's ``CMD-SHELL`` form (the
+  spec keeps it to one line that no Dockerfile reads otherwise);
 - env and label values are double-quoted with ``\\``, ``"`` and ``$`` escaped; a value
   with a line break, which no Dockerfile line can hold, is passed as a build argument;
 - copied files never appear by name: the engine places each copy source in the build
@@ -170,14 +172,28 @@ def _render_step(plan: BuildPlan, step: PlanStep, state: _State) -> str:
     if isinstance(step, Cmd):
         return f"CMD {_json(step.argv)}"
     if isinstance(step, Healthcheck):
-        if step.argv is None:
-            return "HEALTHCHECK NONE"
-        timing = (
-            f"--interval={go_duration(step.interval)} --timeout={go_duration(step.timeout)} "
-            f"--start-period={go_duration(step.start_period)} --retries={step.retries}"
-        )
-        return f"HEALTHCHECK {timing} CMD {_json(step.argv)}"
+        return _render_healthcheck(step)
     raise AssertionError(f"unknown step {step!r}")
+
+
+def _render_healthcheck(step: Healthcheck) -> str:
+    """Only the options given are written; Docker's defaults apply to the rest."""
+    if step.argv is None and step.script is None:
+        return "HEALTHCHECK NONE"
+    options = [
+        f"--{name}={go_duration(value)}"
+        for name, value in (
+            ("interval", step.interval),
+            ("timeout", step.timeout),
+            ("start-period", step.start_period),
+        )
+        if value is not None
+    ]
+    if step.retries is not None:
+        options.append(f"--retries={step.retries}")
+    # Shell form: the rest of the line, verbatim (the spec keeps it to one line).
+    command = _json(step.argv) if step.argv is not None else step.script
+    return " ".join(["HEALTHCHECK", *options, "CMD", str(command)])
 
 
 def run_argv(step: Run) -> tuple[str, ...]:

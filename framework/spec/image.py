@@ -241,21 +241,41 @@ class Image(Model):
         self,
         command: Command | None,
         *,
-        interval: float | timedelta = 30.0,
-        timeout: float | timedelta = 30.0,
-        start_period: float | timedelta = 0.0,
-        retries: int = 3,
+        interval: float | timedelta | None = None,
+        timeout: float | timedelta | None = None,
+        start_period: float | timedelta | None = None,
+        retries: int | None = None,
     ) -> Image:
-        """Set the health check (durations in seconds); ``None`` disables the base's check."""
+        """Set how the container's health is checked; ``None`` disables the base's check.
+
+        A list is exec form; a string is one line of shell, run by the container's
+        ``/bin/sh -c`` (Docker's ``CMD-SHELL``). ``interval``, ``timeout`` and
+        ``start_period`` are seconds (an int or float, at least 0.001) or a
+        ``timedelta``; ``retries`` an int (at least 1). An option left ``None`` is not
+        set, so the runtime's default applies (Docker: 30 s, 30 s, 0 s, 3 retries).
+        """
         origin = caller_origin()
-        argv = None if command is None else _argv(command, "healthcheck", origin)
+        argv, script = (None, None) if command is None else _command(command, "healthcheck", origin)
+        durations = {
+            name: _seconds(value, f"healthcheck {name}", origin)
+            for name, value in (
+                ("interval", interval),
+                ("timeout", timeout),
+                ("start_period", start_period),
+            )
+        }
+        if retries is not None and (isinstance(retries, bool) or not isinstance(retries, int)):
+            raise SpecError(
+                f"healthcheck retries is {type(retries).__name__}, not an int",
+                fix="give retries as a whole number, e.g. retries=3 (or None for the default)",
+                where=where(origin),
+            )
         step = validated(
             Healthcheck,
             origin,
             argv=argv,
-            interval=_seconds(interval),
-            timeout=_seconds(timeout),
-            start_period=_seconds(start_period),
+            script=script,
+            **durations,
             retries=retries,
             origin=origin,
         )
@@ -389,5 +409,16 @@ def _pairs(
     return tuple(values.items())
 
 
-def _seconds(value: float | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+def _seconds(value: object, what: str, origin: Origin | None) -> float | None:
+    """Seconds from a number or ``timedelta``; ``None`` stays unset."""
+    if value is None:
+        return None
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise SpecError(
+        f"{what} is {type(value).__name__}, not a number of seconds",
+        fix="give seconds as an int or float (e.g. 30 or 0.5), a timedelta, or None",
+        where=where(origin),
+    )

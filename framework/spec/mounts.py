@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
+import sys
 from pathlib import Path
+from types import FrameType
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from framework.errors import SpecError
 from framework.spec._base import (
+    _FRAMEWORK_DIR,
     Model,
     caller_origin,
     check_env_name,
@@ -19,22 +24,63 @@ from framework.spec._base import (
     where,
 )
 
-__all__ = ["CacheMount", "Secret", "SecretUse"]
+__all__ = ["CacheMount", "Secret", "SecretUse", "declaring_function"]
 
 _SECRET_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+_PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+
+
+def declaring_function() -> str:
+    """``file:function`` of the first caller outside the framework and pydantic.
+
+    The file is relative to its project root (see :class:`CacheMount`), never absolute,
+    so it does not change with the checkout's location.
+    """
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_FRAMEWORK_DIR) and "/pydantic/" not in filename:
+            return f"{_project_path(filename)}:{frame.f_code.co_qualname}"
+        frame = frame.f_back
+    return "<unknown>"
+
+
+@functools.lru_cache(maxsize=256)
+def _project_path(filename: str) -> str:
+    if filename.startswith("<"):
+        return filename  # <stdin>, <string>: no file to place
+    path = Path(filename).resolve()
+    for parent in path.parents:
+        if any((parent / marker).exists() for marker in _PROJECT_MARKERS):
+            return path.relative_to(parent).as_posix()
+    top = path.parent
+    while (top / "__init__.py").exists() and top.parent != top:
+        top = top.parent
+    return path.relative_to(top).as_posix()
 
 
 class CacheMount(Model):
     """A directory that persists between builds and never enters the image.
 
-    ``id`` names the cache (default: the target path), so two steps, stages or
-    pipelines that give the same id share it. ``sharing`` is BuildKit's:
-    ``locked`` (default: one writer at a time), ``shared`` or ``private``.
+    ``id`` names the cache. Left ``None``, the cache belongs to the pipeline that
+    declared it: ``scope`` records the file and function where the mount was declared
+    (the ``.run(..., cache=...)`` call, or ``CacheMount(...)`` itself), the file named
+    relative to its project root (the nearest directory holding ``pyproject.toml``,
+    ``setup.py``, ``setup.cfg`` or ``.git``; else its top package), so the same pipeline
+    finds its cache again across rebuilds, checkouts and working directories, while
+    another pipeline using the same path gets its own cache. A mount declared in a
+    shared helper function belongs to that helper, so its users share it. Sharing
+    between pipelines is explicit: give the same ``id`` (``CacheMount("/root/.cache/pip",
+    id="pip")``). ``sharing`` is BuildKit's: ``locked`` (default: one writer at a time),
+    ``shared`` or ``private``.
     """
 
     target: str
     id: str | None = None
     sharing: Literal["shared", "private", "locked"] = "locked"
+    scope: str = Field(default_factory=declaring_function)
 
     @model_validator(mode="after")
     def _check(self) -> CacheMount:
@@ -45,7 +91,11 @@ class CacheMount(Model):
 
     @property
     def cache_id(self) -> str:
-        return self.id or self.target
+        """The id the engine mounts: ``id``, else ``pipeline-<hash of scope>:<target>``."""
+        if self.id is not None:
+            return self.id
+        digest = hashlib.sha256(self.scope.encode()).hexdigest()[:12]
+        return f"pipeline-{digest}:{self.target}"
 
 
 class Secret(Model):

@@ -6,10 +6,11 @@ Steps are built by :class:`framework.Image` methods; users rarely name these cla
 
 from __future__ import annotations
 
+import json
 import posixpath
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from framework.errors import SpecError
 from framework.spec._base import (
@@ -280,28 +281,74 @@ class Cmd(_Step):
 
 
 class Healthcheck(_Step):
-    """Set how the container's health is checked; ``argv=None`` disables the base's check."""
+    """Set how the container's health is checked.
+
+    ``argv`` is exec form (Docker's ``["CMD", ...]``); ``script`` is one line of shell
+    (Docker's ``["CMD-SHELL", script]``, run by the container's ``/bin/sh -c``). With
+    neither, the base image's check is disabled (``["NONE"]``).
+
+    ``interval``, ``timeout`` and ``start_period`` are seconds (floats allowed, at least
+    0.001: Docker's resolution is a millisecond); ``retries`` is a count (at least 1).
+    Each option left ``None`` is not set, so the runtime's default applies (Docker:
+    interval 30 s, timeout 30 s, start period 0 s, 3 retries).
+    """
 
     kind: Literal["healthcheck"] = "healthcheck"
-    argv: tuple[str, ...] | None
-    interval: float = 30.0
-    timeout: float = 30.0
-    start_period: float = 0.0
-    retries: int = 3
+    argv: tuple[str, ...] | None = None
+    script: str | None = None
+    interval: float | None = None
+    timeout: float | None = None
+    start_period: float | None = None
+    retries: int | None = None
+
+    @field_validator("script")
+    @classmethod
+    def _strip(cls, script: str | None) -> str | None:
+        # A Dockerfile trims the command; the shell ignores the white space anyway.
+        return None if script is None else script.strip()
 
     @model_validator(mode="after")
     def _check(self) -> Healthcheck:
+        if self.argv is not None and self.script is not None:
+            raise SpecError("a healthcheck has one command", fix="give argv or script, not both")
         if self.argv is not None:
             _check_argv(self.argv, "healthcheck")
+        if self.script is not None:
+            _check_health_script(self.script)
         for name in ("interval", "timeout", "start_period"):
             value = getattr(self, name)
-            if value < 0 or (name != "start_period" and value < 0.001):
+            if value is not None and not value >= 0.001:
                 raise SpecError(
-                    f"healthcheck {name} {value}s is too small", fix=f"give {name} in seconds, > 0"
+                    f"healthcheck {name} {value}s is too small",
+                    fix=f"give {name} in seconds, at least 0.001 (or None for Docker's default)",
                 )
-        if self.retries < 1:
+        if self.retries is not None and self.retries < 1:
             raise SpecError("healthcheck retries must be at least 1", fix="give retries >= 1")
         return self
+
+
+def _check_health_script(script: str) -> None:
+    check_text(script, "healthcheck command")
+    if not script.strip():
+        raise SpecError("healthcheck got an empty command", fix="give the shell command to run")
+    if "\n" in script or "\r" in script or script.rstrip().endswith("\\"):
+        raise SpecError(
+            "a shell-form healthcheck must be one line, not ending with a backslash",
+            fix="join the lines with ';' or '&&', or pass a list (exec form)",
+        )
+    if _is_json_list(script):
+        raise SpecError(
+            f"shell-form healthcheck {script!r} is a JSON list, which a Dockerfile reads as"
+            " exec form",
+            fix="pass a Python list for exec form",
+        )
+
+
+def _is_json_list(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), list)
+    except ValueError:
+        return False
 
 
 Step = Annotated[

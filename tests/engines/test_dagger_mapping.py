@@ -79,7 +79,8 @@ def test_flask_pipeline_calls() -> None:
             "withMountedCache",
             {
                 "path": "/root/.cache/pip",
-                "cache": [("cacheVolume", {"key": "/root/.cache/pip"})],
+                # scoped to the pipeline (pipelines/flask_app.py:flask_app)
+                "cache": [("cacheVolume", {"key": "pipeline-c7e207a03edd:/root/.cache/pip"})],
                 "sharing": "LOCKED",
             },
         ),
@@ -181,7 +182,7 @@ def test_run_with_secrets_env_and_cache_mounts(tmp_path: Path) -> None:
             "withMountedCache",
             {
                 "path": "/var/cache/apt",
-                "cache": [("cacheVolume", {"key": "/var/cache/apt"})],
+                "cache": [("cacheVolume", {"key": step.cache[0].cache_id})],
                 "sharing": "LOCKED",
             },
         ),

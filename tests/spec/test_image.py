@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -159,7 +160,8 @@ def test_run_cache_from_a_path(base: Image) -> None:
     assert step.cache == (CacheMount(target="/root/.cache/pip"),)
     (mount,) = step.cache
     assert mount.id is None
-    assert mount.cache_id == "/root/.cache/pip"
+    assert mount.scope == "tests/spec/test_image.py:test_run_cache_from_a_path"
+    assert re.fullmatch(r"pipeline-[0-9a-f]{12}:/root/\.cache/pip", mount.cache_id)
     assert mount.sharing == "locked"
 
 
@@ -168,7 +170,8 @@ def test_run_cache_from_paths_and_mounts(base: Image) -> None:
     (step,) = base.run("apt-get update", cache=["/var/lib/apt", shared]).steps
     assert isinstance(step, Run)
     assert [m.target for m in step.cache] == ["/var/lib/apt", "/var/cache/apt"]
-    assert [m.cache_id for m in step.cache] == ["/var/lib/apt", "apt"]
+    assert [m.cache_id for m in step.cache] == [step.cache[0].cache_id, "apt"]
+    assert step.cache[0].cache_id.endswith(":/var/lib/apt")
     assert [m.sharing for m in step.cache] == ["locked", "shared"]
 
 
@@ -456,8 +459,10 @@ def test_healthcheck(base: Image) -> None:
 def test_healthcheck_defaults_and_string_form(base: Image) -> None:
     (step,) = base.healthcheck("curl -f localhost || exit 1").steps
     assert isinstance(step, Healthcheck)
-    assert step.argv == ("/bin/sh", "-c", "curl -f localhost || exit 1")
-    assert (step.interval, step.timeout, step.start_period, step.retries) == (30.0, 30.0, 0.0, 3)
+    assert step.argv is None
+    assert step.script == "curl -f localhost || exit 1"
+    # Nothing given, nothing set: the runtime's defaults apply.
+    assert (step.interval, step.timeout, step.start_period, step.retries) == (None,) * 4
 
 
 def test_healthcheck_none_disables(base: Image) -> None:

@@ -212,16 +212,22 @@ def _config(c: dagger.Container, step: PlanStep) -> dagger.Container:
     if isinstance(step, Cmd):
         return c.with_default_args(list(step.argv))
     if isinstance(step, Healthcheck):
-        if step.argv is None:
+        if step.argv is None and step.script is None:
             return c.without_docker_healthcheck()
         return c.with_docker_healthcheck(
-            list(step.argv),
-            interval=go_duration(step.interval),
-            timeout=go_duration(step.timeout),
-            start_period=go_duration(step.start_period),
+            list(step.argv) if step.argv is not None else [str(step.script)],
+            shell=True if step.script is not None else None,
+            interval=_duration(step.interval),
+            timeout=_duration(step.timeout),
+            start_period=_duration(step.start_period),
             retries=step.retries,
         )
     raise AssertionError(f"unknown step {step!r}")
+
+
+def _duration(seconds: float | None) -> str | None:
+    """A Go duration, or ``None`` to leave the option unset (the runtime's default)."""
+    return None if seconds is None else go_duration(seconds)
 
 
 def _resolve(path: str, workdir: str | None) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -15,9 +14,13 @@ from anyio.abc import Process
 from anyio.streams.buffered import BufferedByteReceiveStream
 
 from framework.engines.base import BuildRequest, BuildResult, Redactor
+from framework.engines.docker.base_images import missing_base_error
 from framework.engines.docker.client import DockerClient, check_daemon, find_client
 from framework.engines.docker.output import OutputParser
+from framework.engines.docker.process import dies_with_us
 from framework.engines.docker.reports import failure, locate, reports, step_report, unfinished_step
+from framework.engines.docker.secrets import SecretSources, secret_sources
+from framework.engines.docker.workspace import staging_directory, staging_errors
 from framework.engines.staging import stage_context
 from framework.errors import BuildError, EngineUnavailable
 from framework.render import RenderedBuild, render
@@ -74,11 +77,14 @@ class DockerEngine:
         started = time.monotonic()
         rendered = render(request.plan)
         redact = Redactor(request.secrets)
-        with tempfile.TemporaryDirectory(prefix="framework-build-") as tmp:
-            work = Path(tmp)
-            stage_context(rendered.context, work / "context")
-            (work / "Dockerfile").write_text(rendered.dockerfile, encoding="utf-8")
-            argv, env = self._command(request, rendered, work)
+        with (
+            staging_directory() as work,
+            secret_sources(self.client, request.secrets) as secrets,
+        ):
+            with staging_errors(work):
+                stage_context(rendered.context, work / "context")
+                (work / "Dockerfile").write_text(rendered.dockerfile, encoding="utf-8")
+            argv, env = self._command(request, rendered, work, secrets)
             parser = await self._run(argv, env, request, rendered, redact)
             iid = work / "iid"
             if not iid.is_file():
@@ -111,7 +117,9 @@ class DockerEngine:
         """Run a docker command on the built image; a failure is a :class:`BuildError`
         with its output and what the build left behind."""
         result = await anyio.run_process(
-            [self.client.path, *args], check=False, env=self.client.environment(self.host)
+            dies_with_us([self.client.path, *args]),
+            check=False,
+            env=self.client.environment(self.host),
         )
         if result.returncode != 0:
             output = (result.stdout + result.stderr).decode(errors="replace").splitlines()
@@ -151,7 +159,7 @@ class DockerEngine:
             ) from None
 
     def _command(
-        self, request: BuildRequest, rendered: RenderedBuild, work: Path
+        self, request: BuildRequest, rendered: RenderedBuild, work: Path, secrets: SecretSources
     ) -> tuple[list[str], dict[str, str]]:
         client = self.client
         env = client.environment(self.host)
@@ -169,13 +177,8 @@ class DockerEngine:
         for name, value in rendered.build_args:
             argv += ["--build-arg", name]
             env[name] = value
-        secret_dir = work / "secrets"
-        secret_dir.mkdir(mode=0o700)
-        for secret_id, secret in request.secrets.items():
-            path = secret_dir / secret_id
-            path.touch(mode=0o600)
-            path.write_bytes(secret)
-            argv += ["--secret", f"id={secret_id},src={path}"]
+        argv += secrets.argv
+        env.update(secrets.env)
         argv.append(str(work / "context"))
         return argv, env
 
@@ -190,7 +193,9 @@ class DockerEngine:
         parser = OutputParser()
         plan = request.plan
         try:
-            started = await anyio.open_process(argv, env=env, stdout=subprocess.DEVNULL)
+            started = await anyio.open_process(
+                dies_with_us(argv), env=env, stdout=subprocess.DEVNULL
+            )
         except OSError as exc:
             raise EngineUnavailable(
                 "docker", f"cannot run {argv[0]}: {exc}", fix="check the docker client install"
@@ -204,7 +209,8 @@ class DockerEngine:
                 raise
         if code != 0:
             await self._check_still_answering(request, rendered, parser)
-            raise failure(plan, rendered, parser, redact)
+            missing = await missing_base_error(self.client.path, env, plan, parser)
+            raise missing or failure(plan, rendered, parser, redact)
         return parser
 
 

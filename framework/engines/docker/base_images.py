@@ -1,0 +1,83 @@
+"""A base image that is neither in the local store nor pullable: say so, where it was
+declared, and which local images have a close name (a typo like ``pyhton``)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+import anyio
+
+from framework.engines.docker.output import OutputParser
+from framework.errors import BuildError
+from framework.plan import BuildPlan, Stage
+
+__all__ = ["missing_base_error", "normalise"]
+
+# BuildKit resolves each FROM image in a vertex of this name; its error fails the build.
+_METADATA = re.compile(r"^\[internal\] load metadata for (?P<ref>\S+)$")
+_UNREACHABLE = re.compile(
+    r"dial tcp|no such host|connection refused|i/o timeout|network is unreachable"
+    r"|TLS handshake timeout|server misbehaving|temporary failure in name resolution",
+    re.IGNORECASE,
+)
+
+
+def normalise(reference: str) -> str:
+    """``python:3.11`` -> ``docker.io/library/python:3.11``, as BuildKit names it."""
+    name, digest = reference.split("@", 1) if "@" in reference else (reference, "")
+    first, _, rest = name.partition("/")
+    if not rest:
+        name = f"docker.io/library/{name}"
+    elif not ("." in first or ":" in first or first == "localhost"):
+        name = f"docker.io/{name}"
+    if not digest and ":" not in name.rsplit("/", 1)[-1]:
+        name += ":latest"
+    return f"{name}@{digest}" if digest else name
+
+
+async def missing_base_error(
+    client: str, env: dict[str, str], plan: BuildPlan, parser: OutputParser
+) -> BuildError | None:
+    """The error for a build that failed resolving a base image missing from the
+    daemon's store; ``None`` when the failure was something else. ``env`` points the
+    ``client`` at the daemon that built."""
+    failed = parser.failed()
+    named = None if failed is None else _METADATA.match(failed.name)
+    if failed is None or named is None:
+        return None
+    stage = _stage_of(plan, named["ref"])
+    if stage is None or stage.base is None:
+        return None
+    if await _docker(client, env, "image", "inspect", stage.base) is not None:
+        return None  # it is there: the failure is something else
+    detail = failed.error or "the pull failed"
+    if _UNREACHABLE.search(detail):
+        why = "the registry could not be reached to pull it"
+    else:
+        why = f"pulling it failed ({detail})"
+    listing = await _docker(client, env, "image", "ls", "--format", "{{.Repository}}:{{.Tag}}")
+    local = [n for n in (listing or "").split() if "<none>" not in n]
+    close = difflib.get_close_matches(stage.base, local, n=3, cutoff=0.6)
+    fix = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    fix += (
+        f"make {stage.base!r} available locally (docker pull from a registry that can be "
+        "reached, or docker load -i ARCHIVE), or fix the name"
+    )
+    return BuildError(
+        f"base image {stage.base!r} is not in the local image store and {why}\n  fix: {fix}",
+        stage=stage.name,
+        step=f"FROM {stage.base}",
+        where=None if stage.origin is None else str(stage.origin),
+        output_tail=(f"[internal] load metadata for {named['ref']}: {detail}",),
+    )
+
+
+def _stage_of(plan: BuildPlan, reference: str) -> Stage | None:
+    return next((s for s in plan.stages if s.base and normalise(s.base) == reference), None)
+
+
+async def _docker(client: str, env: dict[str, str], *args: str) -> str | None:
+    """A docker command's output, or ``None`` when it fails."""
+    result = await anyio.run_process([client, *args], check=False, env=env)
+    return result.stdout.decode(errors="replace") if result.returncode == 0 else None
