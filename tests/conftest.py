@@ -48,7 +48,9 @@ class ReliabilityReport:
         counted = [(a, c, f"{n} {unit}, all passed") for (a, c), (n, unit) in self.tallies.items()]
         for area, check, figure in sorted(self.rows + counted):
             lines.append(f"| {area} | {check} | {figure} |")
-        return "\n".join(lines) + "\n"
+        from tests.regressions import markdown
+
+        return "\n".join(lines) + "\n\n" + markdown()
 
 
 _REPORT = ReliabilityReport()
