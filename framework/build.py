@@ -6,7 +6,7 @@ import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from framework.errors import EngineUnavailable, SpecError
 from framework.plan import BuildPlan, compile
@@ -30,6 +30,7 @@ def build(
     platform: str | None = None,
     cache_from: Sequence[str] = (),
     cache_to: Sequence[str] = (),
+    attest: Sequence[str] = (),
 ) -> BuildResult:
     """Compile ``image``, build it on ``engine`` and tag it with ``tag``.
 
@@ -37,7 +38,10 @@ def build(
     ``"auto"`` (Dagger where reachable without a download, else docker); the display
     says which was chosen and why. ``push`` pushes the tags; ``archive`` writes the image
     to a tar file; ``platform``, ``cache_from`` and ``cache_to`` are passed to BuildKit
-    (see :class:`framework.engines.BuildRequest`).
+    (see :class:`framework.engines.BuildRequest`). ``attest`` asks for attestations
+    (``"provenance"``, ``"sbom"``); without it none are made, so a rebuild of an
+    unchanged pipeline gives the same image id; an engine that cannot make them refuses
+    with :class:`framework.errors.EngineUnavailable`.
 
     Invalid descriptions and missing secret sources raise
     :class:`framework.errors.SpecError` before any engine starts; a missing engine
@@ -56,6 +60,7 @@ def build(
         platform=platform,
         cache_from=cache_from,
         cache_to=cache_to,
+        attest=attest,
     )
     import anyio  # loaded with the first build, like the engines
 
@@ -73,6 +78,7 @@ async def build_async(
     platform: str | None = None,
     cache_from: Sequence[str] = (),
     cache_to: Sequence[str] = (),
+    attest: Sequence[str] = (),
 ) -> BuildResult:
     """:func:`build` for code that already runs an event loop (asyncio or trio)."""
     if not isinstance(image, Image):
@@ -84,6 +90,7 @@ async def build_async(
     tags = (tag,) if isinstance(tag, str) else tuple(tag)
     if push and not tags:
         raise SpecError("push=True but no tag to push", fix="give tag='registry/name:tag'")
+    attestations = _attestations(attest)
     secrets = read_secrets(plan)
     # Engines load on first build, so describing and rendering images imports less.
     from framework.engines import BuildRequest, DockerEngine, select_engine
@@ -100,6 +107,7 @@ async def build_async(
         platform=platform,
         cache_from=tuple(cache_from),
         cache_to=tuple(cache_to),
+        attest=attestations,
     )
     try:
         return await _build_on(chosen, reason, request)
@@ -126,6 +134,19 @@ async def _build_on(engine: Engine, reason: str, request: BuildRequest) -> Build
         raise
     shown.end(result)
     return result
+
+
+def _attestations(attest: Sequence[str]) -> tuple[Literal["provenance", "sbom"], ...]:
+    known: tuple[Literal["provenance", "sbom"], ...] = ("provenance", "sbom")
+    if isinstance(attest, str):
+        attest = (attest,)
+    unknown = [name for name in attest if name not in known]
+    if unknown:
+        raise SpecError(
+            f"unknown attestation {unknown[0]!r}",
+            fix="attest= takes 'provenance' and/or 'sbom'",
+        )
+    return tuple(name for name in known if name in attest)
 
 
 def read_secrets(plan: BuildPlan) -> dict[str, bytes]:

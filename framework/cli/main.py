@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -66,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--platform", help="target platform, e.g. linux/arm64")
     build.add_argument("--cache-from", action="append", default=[], metavar="REF")
     build.add_argument("--cache-to", action="append", default=[], metavar="REF")
+    build.add_argument(
+        "--attest", action="append", default=[], choices=["provenance", "sbom"],
+        help="attach an attestation (repeatable; none by default, so ids stay stable)",
+    )  # fmt: skip
     build.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     build.add_argument(
         "--progress", default="auto", choices=["auto", "plain", "tty", "quiet"],
@@ -252,6 +257,7 @@ def _build(args: argparse.Namespace, pipeline: Pipeline, image: Any) -> int:
         platform=args.platform,
         cache_from=args.cache_from,
         cache_to=args.cache_to,
+        attest=args.attest,
     )
     if args.json:
         summary = {
@@ -327,6 +333,7 @@ def _render(args: argparse.Namespace, plan: BuildPlan) -> int:
         f" --secret id={s.id},src={s.name if s.source == 'file' else f'<file holding ${s.name}>'}"
         for s in plan.secrets()
     )
+    build_args += "".join(f" --label {_shell_word(f'{k}={v}')}" for k, v in rendered.labels)
     if rendered.build_args:
         (out / "build-args.json").write_text(json.dumps(dict(rendered.build_args), indent=2))
     print(f"wrote {out}/Dockerfile and {len(rendered.context)} context entries")
@@ -334,6 +341,17 @@ def _render(args: argparse.Namespace, plan: BuildPlan) -> int:
     if rendered.build_args:
         print(f"  (export the values in {out}/build-args.json as environment variables first)")
     return 0
+
+
+def _shell_word(text: str) -> str:
+    """``text`` as one word for bash: ``$'...'`` when it holds control characters."""
+    if text.isprintable():
+        return shlex.quote(text)
+    escaped = "".join(
+        c if c.isprintable() and c not in "\\'" else f"\\x{ord(c):02x}" if ord(c) < 256
+        else f"\\u{ord(c):04x}" for c in text
+    )  # fmt: skip
+    return f"$'{escaped}'"
 
 
 def _graph(args: argparse.Namespace, plan: BuildPlan) -> int:

@@ -43,7 +43,8 @@ class BuildResult(BaseModel):
     steps: tuple[StepReport, ...]
     duration: float
     context_bytes: int | None = None
-    """Bytes of build context the engine received, where it reports them."""
+    """Bytes of file content the engine staged as build context (what a transfer to
+    an empty builder sends, less file metadata), where the engine stages one."""
     pushed: tuple[str, ...] = ()
     """References pushed, each as ``name:tag@sha256:...``."""
     archive: str | None = None
@@ -64,7 +65,8 @@ class BuildRequest:
     docker engine, OCI on Dagger); ``platform``
     builds for another platform (e.g. ``linux/arm64``); ``cache_from`` references are
     offered to BuildKit as cache; each ``cache_to`` reference receives the image with
-    its build cache inline and is pushed.
+    its build cache inline and is pushed. ``attest`` names the attestations to attach
+    (``"provenance"``, ``"sbom"``); none by default, so an unchanged build keeps its id.
     """
 
     plan: BuildPlan
@@ -76,6 +78,7 @@ class BuildRequest:
     platform: str | None = None
     cache_from: tuple[str, ...] = ()
     cache_to: tuple[str, ...] = ()
+    attest: tuple[Literal["provenance", "sbom"], ...] = ()
 
 
 class Engine(Protocol):

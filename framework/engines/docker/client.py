@@ -83,9 +83,10 @@ def _candidates() -> list[str]:
 
 
 _FIX = (
-    "install a BuildKit-capable client: the docker-buildx plugin, or Debian's docker.io "
-    "(its 20.10 client at /usr/bin/docker); or point FRAMEWORK_DOCKER (or "
-    "DockerEngine(client=...)) at one"
+    "install a BuildKit-capable client: on Debian 13 `apt-get install docker.io docker-cli "
+    "docker-buildx` (the client with its buildx plugin); on Debian 12 `apt-get install "
+    "docker.io` (its 20.10 client at /usr/bin/docker builds with BuildKit natively); or point "
+    "FRAMEWORK_DOCKER (or DockerEngine(client=...)) at one"
 )
 
 
@@ -114,16 +115,3 @@ def find_client(explicit: str | None = None) -> DockerClient:
             return result
         reasons.append(result)
     raise LegacyBuilderError("docker", "; ".join(reasons), fix=_FIX)
-
-
-def check_daemon(client: DockerClient) -> str:
-    """The daemon's version; raises :class:`EngineUnavailable` when none answers."""
-    result = _run([client.path, "version", "--format", "{{.Server.Version}}"])
-    if result.returncode != 0 or not result.stdout.strip():
-        detail = (result.stderr.strip().splitlines() or ["no answer"])[-1]
-        raise EngineUnavailable(
-            "docker",
-            f"no Docker daemon answers ({detail})",
-            fix="start one (as root: bash scripts/engine-up.sh), or set DOCKER_HOST",
-        )
-    return result.stdout.strip()

@@ -14,8 +14,12 @@ from framework.spec.steps import INLINE_MODE
 __all__ = ["stage_context"]
 
 
-def stage_context(entries: tuple[ContextEntry, ...], root: Path, *, link: bool = True) -> None:
-    """Create ``root`` holding each entry.
+def stage_context(entries: tuple[ContextEntry, ...], root: Path, *, link: bool = True) -> int:
+    """Create ``root`` holding each entry; return the bytes of file content staged.
+
+    That count is the size of the build context as the framework defines it: what a
+    transfer to a builder that has none of it sends, less file metadata. (BuildKit's own
+    "transferring context" figure is what changed since its last transfer.)
 
     Files are hard-linked where possible when ``link`` (fast, for a build), else copied
     (``render -o``: editing the output must never edit the sources). Symlinks inside a
@@ -26,6 +30,7 @@ def stage_context(entries: tuple[ContextEntry, ...], root: Path, *, link: bool =
     source's times, inline files ``$SOURCE_DATE_EPOCH`` (0 when unset).
     """
     root.mkdir(parents=True, exist_ok=True)
+    staged = 0
     inline_time = int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0)
     for entry in entries:
         target = root / entry.name
@@ -34,9 +39,10 @@ def stage_context(entries: tuple[ContextEntry, ...], root: Path, *, link: bool =
             target.write_bytes(source.content)
             target.chmod(INLINE_MODE)
             os.utime(target, (inline_time, inline_time))
+            staged += len(source.content)
             continue
         if not source.is_dir:
-            _place(source.local_path.resolve(), target, link)
+            staged += _place(source.local_path.resolve(), target, link)
             continue
         context = source.context
         patterns = PathFilter(context.include, context.exclude)
@@ -57,23 +63,26 @@ def stage_context(entries: tuple[ContextEntry, ...], root: Path, *, link: bool =
                     made.append((here / name, target / rel_dir / name))
             for name in filenames:
                 if patterns.trivial or patterns.selected(_relative(here / name, context.path)):
-                    _place(here / name, target / rel_dir / name, link)
+                    staged += _place(here / name, target / rel_dir / name, link)
         for original, copy in reversed(made):  # deepest first: filling a dir changes its time
             shutil.copystat(original, copy)
+    return staged
 
 
 def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def _place(source: Path, target: Path, link: bool) -> None:
+def _place(source: Path, target: Path, link: bool) -> int:
+    """Place ``source`` at ``target``; return the bytes of content placed."""
     if source.is_symlink():
         target.symlink_to(os.readlink(source))
-        return
+        return 0
     if link:
         try:
             os.link(source, target)
-            return
+            return target.stat().st_size
         except OSError:  # another filesystem, or links not allowed: copy instead
             pass
     shutil.copy2(source, target)
+    return target.stat().st_size

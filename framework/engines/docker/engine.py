@@ -14,8 +14,10 @@ from anyio.abc import Process
 from anyio.streams.buffered import BufferedByteReceiveStream
 
 from framework.engines.base import BuildRequest, BuildResult, Redactor, StepReport, StepStatus
-from framework.engines.docker.client import DockerClient, check_daemon, find_client
+from framework.engines.docker.capabilities import Capabilities, detect
+from framework.engines.docker.client import DockerClient, find_client
 from framework.engines.docker.context import stage_context
+from framework.engines.docker.invocation import build_flags, image_id, refuse_unsupported
 from framework.engines.docker.output import OutputParser, Vertex
 from framework.errors import BuildError, EngineUnavailable
 from framework.plan import BuildPlan, Stage, describe_step
@@ -41,7 +43,7 @@ class DockerEngine:
     def __init__(self, client: str | None = None) -> None:
         self._explicit = client
         self._client: DockerClient | None = None
-        self._daemon: str | None = None
+        self._capabilities: Capabilities | None = None
 
     @property
     def client(self) -> DockerClient:
@@ -49,37 +51,46 @@ class DockerEngine:
             self._client = find_client(self._explicit)
         return self._client
 
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the daemon and client can build (detected on first use)."""
+        if self._capabilities is None:
+            self._capabilities = detect(self.client)
+        return self._capabilities
+
     def check(self) -> None:
-        """Find the client and reach the daemon; an engine object checks once.
+        """Find the client, reach the daemon and detect its capabilities; an engine
+        object checks once.
 
         Reuse one ``DockerEngine`` across builds (``build(..., engine=engine)``) to pay
         for the probes once; a daemon that goes away later fails the build cleanly.
         """
-        if self._daemon is None:
-            self._daemon = check_daemon(self.client)
+        _ = self.capabilities
 
     async def build(self, request: BuildRequest) -> BuildResult:
         started = time.monotonic()
-        rendered = render(request.plan)
+        caps = self.capabilities
+        refuse_unsupported(caps, request)
+        rendered = render(request.plan, caps.features)
         redact = Redactor(request.secrets)
         with tempfile.TemporaryDirectory(prefix="framework-build-") as tmp:
             work = Path(tmp)
-            stage_context(rendered.context, work / "context")
+            staged = stage_context(rendered.context, work / "context")
             (work / "Dockerfile").write_text(rendered.dockerfile, encoding="utf-8")
             argv, env = self._command(request, rendered, work)
             parser = await self._run(argv, env, request, rendered, redact)
-            image_id = (work / "iid").read_text().strip()
+            built = image_id(caps, work)
         pushed = await self._push(request)
         if request.archive is not None:
-            await self._docker("save", "-o", str(request.archive), *(request.tags or (image_id,)))
+            await self._docker("save", "-o", str(request.archive), *(request.tags or (built,)))
         result = BuildResult(
             engine=self.name,
-            image_id=image_id,
+            image_id=built,
             tags=request.tags,
             plan_digest=request.plan.digest,
             steps=_reports(request.plan, rendered, parser),
             duration=time.monotonic() - started,
-            context_bytes=sum(parser.context_bytes.values()) if parser.context_bytes else None,
+            context_bytes=staged,
             pushed=pushed,
             archive=None if request.archive is None else str(request.archive),
         )
@@ -110,7 +121,7 @@ class DockerEngine:
         client = self.client
         env = client.environment()
         argv = [*client.build_command(), "--progress=plain", "-f", str(work / "Dockerfile")]
-        argv += ["--iidfile", str(work / "iid")]
+        argv += build_flags(self.capabilities, work, request.attest, env)
         for tag in (*request.tags, *request.cache_to):
             argv += ["-t", tag]
         if request.platform:
@@ -119,10 +130,11 @@ class DockerEngine:
             argv += ["--cache-from", reference]
         if request.cache_to:
             argv += ["--build-arg", "BUILDKIT_INLINE_CACHE=1"]
-        # Values travel in the environment, not argv, so `ps` never shows them.
+        # Multi-line env and label values (public: they are in the image config).
         for name, value in rendered.build_args:
-            argv += ["--build-arg", name]
-            env[name] = value
+            argv += ["--build-arg", f"{name}={value}"]
+        for key, value in rendered.labels:
+            argv += ["--label", f"{key}={value}"]
         secret_dir = work / "secrets"
         secret_dir.mkdir(mode=0o700)
         for secret_id, secret in request.secrets.items():
@@ -225,9 +237,11 @@ def _locate(plan: BuildPlan, rendered: RenderedBuild, vertex: Vertex) -> tuple[s
 def _step_of(plan: BuildPlan, rendered: RenderedBuild, vertex: Vertex) -> tuple[Stage, int] | None:
     if vertex.index is None:
         return None
-    stage_name = vertex.stage or (plan.target.name if len(plan.stages) == 1 else None)
+    # BuildKit leaves the name out when the Dockerfile has one stage.
+    names = {known.name for known in rendered.vertices}
+    name = vertex.stage or (names.pop() if len(names) == 1 else None)
     for known in rendered.vertices:
-        if known.stage == stage_name and known.index == vertex.index and known.step is not None:
+        if known.name == name and known.index == vertex.index and known.step is not None:
             return next(s for s in plan.stages if s.name == known.stage), known.step
     return None
 
@@ -238,16 +252,15 @@ def _reports(
     seen: dict[tuple[str, int], Vertex] = {}
     for vertex in parser.vertices.values():
         found = _step_of(plan, rendered, vertex)
-        if found is not None and vertex.index is not None:
-            seen[(found[0].name, vertex.index)] = vertex
+        if found is not None:
+            seen[(found[0].name, found[1])] = vertex
     reports: list[StepReport] = []
-    vertex_of = {(v.stage, v.step): v.index for v in rendered.vertices if v.step is not None}
+    has_vertex = {(v.stage, v.step) for v in rendered.vertices if v.step is not None}
     for stage in plan.stages:
         for number, step in enumerate(stage.steps):
             description = describe_step(plan, step)
             where = None if step.origin is None else str(step.origin)
-            index = vertex_of.get((stage.name, number))
-            if index is None:
+            if (stage.name, number) not in has_vertex:
                 reports.append(
                     StepReport(
                         stage=stage.name,
@@ -258,7 +271,7 @@ def _reports(
                     )
                 )
                 continue
-            ran = seen.get((stage.name, index))
+            ran = seen.get((stage.name, number))
             status: StepStatus = (
                 "unknown" if ran is None else ("cached" if ran.status == "cached" else "executed")
             )
@@ -298,10 +311,4 @@ def _failure(
             output_tail=tuple(failed.output),
         )
     problem = next((line for line in reversed(other) if "error" in line.lower()), None)
-    hint = ""
-    if any("Unknown flag: network" in line for line in other):
-        hint = (
-            " — this Docker daemon's Dockerfile frontend has no RUN --network; "
-            "network=False needs BuildKit with Dockerfile 1.3+ (e.g. docker buildx)"
-        )
-    return BuildError((problem or "docker build failed") + hint, output_tail=other)
+    return BuildError(problem or "docker build failed", output_tail=other)

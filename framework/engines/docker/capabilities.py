@@ -1,0 +1,145 @@
+"""What the Docker daemon (and the client driving it) can build: detected once per engine.
+
+The Dockerfile frontend is the daemon's (no ``# syntax=`` image can be pulled), so the
+daemon's version decides the syntax; BuildKit's version follows from it (Debian's
+builds report ``v0.0.0+unknown`` to ``buildx inspect``). The client decides the rest:
+only buildx can turn attestations off or on, and name a builder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from typing import Literal
+
+from framework.engines.docker.client import DockerClient
+from framework.errors import EngineUnavailable
+from framework.render.features import Features
+
+__all__ = ["ATTESTATIONS", "Attestation", "Capabilities", "detect"]
+
+Attestation = Literal["provenance", "sbom"]
+ATTESTATIONS: tuple[Attestation, ...] = ("provenance", "sbom")
+
+# The BuildKit each Docker release vendors (docs.docker.com release notes).
+_BUILDKIT_OF_DOCKER = {20: (0, 8), 23: (0, 10), 24: (0, 11), 25: (0, 12), 26: (0, 13),
+                       27: (0, 15), 28: (0, 20), 29: (0, 25)}  # fmt: skip
+_VERSION = re.compile(r"^(\d+)\.(\d+)")
+
+
+def _buildkit_of(daemon: tuple[int, int]) -> tuple[int, int]:
+    known = [major for major in _BUILDKIT_OF_DOCKER if major <= daemon[0]]
+    return _BUILDKIT_OF_DOCKER[max(known)] if known else (0, 0)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """One daemon and client: versions, image store, and the builder buildx must use.
+
+    ``builder`` is the daemon's own (``docker`` driver) builder for the current context,
+    named on every ``buildx build`` so that a ``docker-container`` builder chosen with
+    ``docker buildx use`` (which cannot see local base images) is never used.
+    """
+
+    daemon: str
+    daemon_version: tuple[int, int]
+    client_mode: Literal["buildx", "native"]
+    containerd_store: bool = False
+    builder: str | None = None
+
+    @property
+    def buildkit(self) -> tuple[int, int]:
+        return _buildkit_of(self.daemon_version)
+
+    @property
+    def network_none(self) -> bool:
+        """``RUN --network=none``: the daemon's frontend has it from Docker 23."""
+        return self.daemon_version >= (23, 0)
+
+    @property
+    def source_date_epoch(self) -> bool:
+        """BuildKit 0.11+ sets the config's and history's times from SOURCE_DATE_EPOCH."""
+        return self.buildkit >= (0, 11)
+
+    @property
+    def attestations(self) -> tuple[Attestation, ...]:
+        """What can be attached: buildx stores attestations only in the containerd image
+        store (the classic store drops them)."""
+        return ATTESTATIONS if self.client_mode == "buildx" and self.containerd_store else ()
+
+    @property
+    def features(self) -> Features:
+        """The Dockerfile syntax the daemon's frontend accepts."""
+        return Features(copy_link=self.daemon_version >= (23, 0))
+
+    def describe(self) -> str:
+        """``Docker 26.1.5 (BuildKit 0.13, containerd image store, buildx)``."""
+        store = "containerd" if self.containerd_store else "classic"
+        kit = ".".join(map(str, self.buildkit))
+        return f"Docker {self.daemon} (BuildKit {kit}, {store} image store, {self.client_mode})"
+
+
+def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return subprocess.CompletedProcess(argv, 127, "", str(exc))
+
+
+def _unavailable(result: subprocess.CompletedProcess[str]) -> EngineUnavailable:
+    detail = (result.stderr.strip().splitlines() or ["no answer"])[-1]
+    return EngineUnavailable(
+        "docker",
+        f"no Docker daemon answers ({detail})",
+        fix="start one (as root: bash scripts/engine-up.sh), or set DOCKER_HOST",
+    )
+
+
+def detect(client: DockerClient) -> Capabilities:
+    """Ask the daemon (``docker version``, ``docker info``) and, with buildx, which
+    builder is the daemon's own; raises :class:`EngineUnavailable` when none answers."""
+    version = _run([client.path, "version", "--format", "{{json .Server}}"])
+    if version.returncode != 0 or not version.stdout.strip().startswith("{"):
+        raise _unavailable(version)
+    shown = str(json.loads(version.stdout).get("Version", ""))
+    match = _VERSION.match(shown)
+    if match is None:
+        raise EngineUnavailable(
+            "docker", f"the daemon reports an unknown version {shown!r}",
+            fix="use a Docker daemon 20.10 or newer",
+        )  # fmt: skip
+    info = _run([client.path, "info", "--format", "{{json .DriverStatus}}"])
+    containerd = "io.containerd.snapshotter" in info.stdout
+    builder = _builder(client) if client.mode == "buildx" else None
+    return Capabilities(
+        daemon=shown.split("+", maxsplit=1)[0],
+        daemon_version=(int(match[1]), int(match[2])),
+        client_mode=client.mode,
+        containerd_store=containerd,
+        builder=builder,
+    )
+
+
+def _builder(client: DockerClient) -> str:
+    """The ``docker``-driver builder of the current context: buildx names it after the
+    context (``default`` when DOCKER_HOST or no context is set)."""
+    context = os.environ.get("DOCKER_CONTEXT") or ""
+    if not context:
+        shown = _run([client.path, "context", "show"])
+        context = shown.stdout.strip() if shown.returncode == 0 else ""
+    context = context or "default"
+    inspected = _run([client.path, "buildx", "inspect", context])
+    driver = re.search(r"^Driver:\s*(\S+)", inspected.stdout, re.MULTILINE)
+    if inspected.returncode != 0 or driver is None or driver[1] != "docker":
+        found = f"driver {driver[1]}" if driver else "no answer"
+        detail = (inspected.stderr.strip().splitlines() or [found])[-1]
+        raise EngineUnavailable(
+            "docker",
+            f"buildx has no 'docker'-driver builder for the context {context!r} ({detail}); "
+            "the framework builds with the daemon's own builder, which sees its local images",
+            fix="use a context whose endpoint is a Docker daemon (docker context use default)",
+        )
+    return context
