@@ -173,12 +173,10 @@ def other_builder_selected(
     name = f"fw-d2-{uuid.uuid4().hex[:6]}"
     for args in (["create", "--name", name, "--driver", "docker-container"], ["use", name]):
         subprocess.run([docker.path, "buildx", *args], check=True, capture_output=True)
-    listed = subprocess.run(
-        [docker.path, "buildx", "ls", "--format", "{{json .}}"],
-        check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
-    current = [json.loads(line) for line in listed.splitlines() if line.strip()]
-    assert any(b["Name"] == name and b.get("Current") for b in current), current
+    current = subprocess.run(
+        [docker.path, "buildx", "inspect"], check=True, capture_output=True, text=True
+    ).stdout  # without a name: the builder a plain `buildx build` would use
+    assert current.splitlines()[0].split() == ["Name:", name], current
     try:
         yield name
     finally:
