@@ -259,7 +259,8 @@ def _link_is_equivalent(stage: Stage, number: int) -> bool:
     or an existing entry of another type. That is known not to happen only on scratch,
     when every earlier filesystem step is a copy whose destination neither contains nor
     lies inside this one's, and the owner is numeric (no /etc/passwd is read) and no mode
-    is set (BuildKit ignores --link with --chmod).
+    is set (BuildKit ignores --link with --chmod). The first step is left as it is:
+    linking onto nothing gains nothing, and BuildKit 0.13 then shows no vertex for it.
     """
     step = stage.steps[number]
     assert isinstance(step, StageCopy)
@@ -267,10 +268,11 @@ def _link_is_equivalent(stage: Stage, number: int) -> bool:
         return False
     if step.owner is not None and not re.fullmatch(r"\d+(:\d+)?", step.owner):
         return False
+    earlier_steps = [s for s in stage.steps[:number] if s.kind in FILESYSTEM_STEPS]
+    if not earlier_steps:
+        return False
     mine = posixpath.normpath(step.dest)
-    for earlier in stage.steps[:number]:
-        if earlier.kind not in FILESYSTEM_STEPS:
-            continue
+    for earlier in earlier_steps:
         if not isinstance(earlier, Copy | StageCopy):
             return False
         theirs = posixpath.normpath(earlier.dest)

@@ -1,6 +1,7 @@
 """Step reports from real ``--progress=plain`` output recorded on Docker 20.10 (native
-BuildKit 0.8) and Docker 26 with buildx (BuildKit 0.13): every step is found, including
-the steps of a scratch stage and of a stage FROM another stage, which have no FROM vertex.
+BuildKit 0.8) and Docker 26 with buildx (BuildKit 0.13; classic and containerd image
+stores): every step is found, including the steps of a scratch stage and of a stage FROM
+another stage, which have no FROM vertex.
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ from framework.render.features import BASELINE, Features
 from tests.engines.progress.pipeline import pipeline
 
 RECORDS = Path(__file__).parent / "progress"
-DAEMONS = {"docker20.10": BASELINE, "docker26-buildx": Features(copy_link=True)}
+DAEMONS = {
+    "docker20.10": BASELINE,
+    "docker26-buildx": Features(copy_link=True),
+    "docker26-buildx-containerd": Features(copy_link=True),
+}
 
 
 @pytest.mark.parametrize("daemon", sorted(DAEMONS))
