@@ -136,6 +136,8 @@ class DaggerEngine:
                 "cache_from/cache_to (configure Dagger's own cache with "
                 "_EXPERIMENTAL_DAGGER_CACHE_CONFIG)"
             )
+        if request.attest:
+            raise Unsupported("attest (attestations are made by the docker engine's buildx)")
         mapping = DaggerMapping(
             dag, inline_file=inline_file, is_directory=is_directory, platform=request.platform
         )
