@@ -14,11 +14,16 @@ from framework.engines.docker.invocation import build_flags, image_id, refuse_un
 
 DOCKER_20 = Capabilities(daemon="20.10.24", daemon_version=(20, 10), client_mode="native")
 DOCKER_26 = Capabilities(
-    daemon="26.1.5", daemon_version=(26, 1), client_mode="buildx", builder="default"
-)
+    daemon="26.1.5", daemon_version=(26, 1), client_mode="buildx", builder="default",
+    buildx=(0, 13),
+)  # fmt: skip
 DOCKER_26_CONTAINERD = Capabilities(
     daemon="26.1.5", daemon_version=(26, 1), client_mode="buildx", containerd_store=True,
-    builder="default",
+    builder="default", buildx=(0, 13),
+)  # fmt: skip
+OLD_BUILDX = Capabilities(
+    daemon="20.10.24", daemon_version=(20, 10), client_mode="buildx", builder="default",
+    buildx=(0, 9),
 )  # fmt: skip
 WORK = Path("/w")
 
@@ -44,6 +49,12 @@ def test_buildx_names_the_daemons_builder_and_turns_attestations_off() -> None:
     asked = build_flags(DOCKER_26_CONTAINERD, WORK, ("provenance",), {})
     assert "--provenance=mode=max" in asked
     assert "--sbom=false" in asked
+
+
+def test_buildx_before_0_10_makes_no_attestations_and_gets_no_flags_for_them() -> None:
+    flags = build_flags(OLD_BUILDX, WORK, (), {})
+    assert flags == ["--builder", "default", "--metadata-file", "/w/metadata.json"]
+    assert OLD_BUILDX.attestations == ()
 
 
 def test_native_client_writes_an_iidfile_and_gets_no_source_date_epoch() -> None:

@@ -49,6 +49,7 @@ class Capabilities:
     client_mode: Literal["buildx", "native"]
     containerd_store: bool = False
     builder: str | None = None
+    buildx: tuple[int, int] | None = None
 
     @property
     def buildkit(self) -> tuple[int, int]:
@@ -68,7 +69,13 @@ class Capabilities:
     def attestations(self) -> tuple[Attestation, ...]:
         """What can be attached: buildx stores attestations only in the containerd image
         store (the classic store drops them)."""
-        return ATTESTATIONS if self.client_mode == "buildx" and self.containerd_store else ()
+        return ATTESTATIONS if self.attestation_flags and self.containerd_store else ()
+
+    @property
+    def attestation_flags(self) -> bool:
+        """buildx 0.10+ has ``--provenance``/``--sbom`` (and adds provenance by default);
+        older buildx makes no attestations, so it needs no flags to turn them off."""
+        return self.buildx is not None and self.buildx >= (0, 10)
 
     @property
     def features(self) -> Features:
@@ -114,12 +121,19 @@ def detect(client: DockerClient) -> Capabilities:
     info = _run([client.path, "info", "--format", "{{json .DriverStatus}}"])
     containerd = "io.containerd.snapshotter" in info.stdout
     builder = _builder(client) if client.mode == "buildx" else None
+    buildx = None
+    if client.mode == "buildx":
+        shown_buildx = re.search(
+            r" v?(\d+)\.(\d+)", _run([client.path, "buildx", "version"]).stdout
+        )
+        buildx = (int(shown_buildx[1]), int(shown_buildx[2])) if shown_buildx else (0, 0)
     return Capabilities(
         daemon=shown.split("+", maxsplit=1)[0],
         daemon_version=(int(match[1]), int(match[2])),
         client_mode=client.mode,
         containerd_store=containerd,
         builder=builder,
+        buildx=buildx,
     )
 
 

@@ -72,8 +72,9 @@ def build_flags(
     if caps.client_mode == "buildx":
         assert caps.builder is not None
         flags += ["--builder", caps.builder, "--metadata-file", str(work / METADATA)]
-        flags.append(f"--provenance={'mode=max' if 'provenance' in attest else 'false'}")
-        flags.append(f"--sbom={'true' if 'sbom' in attest else 'false'}")
+        if caps.attestation_flags:
+            flags.append(f"--provenance={'mode=max' if 'provenance' in attest else 'false'}")
+            flags.append(f"--sbom={'true' if 'sbom' in attest else 'false'}")
     else:
         flags += ["--iidfile", str(work / IIDFILE)]
     epoch = (environ if environ is not None else {}).get("SOURCE_DATE_EPOCH", "")
