@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from framework.errors import EngineUnavailable, Interrupted, SpecError
 from framework.plan import BuildPlan, compile
@@ -69,6 +69,7 @@ def build(
     platform: str | None = None,
     cache_from: Sequence[str] = (),
     cache_to: Sequence[str] = (),
+    attest: Sequence[str] = (),
 ) -> BuildResult:
     """Compile ``image``, build it on ``engine`` and tag it with ``tag``.
 
@@ -77,6 +78,9 @@ def build(
     or an engine object; the display says which was chosen and why. ``push`` pushes
     the tags; ``archive`` writes the image to a tar file; ``platform``, ``cache_from``
     and ``cache_to`` are passed to BuildKit (see :class:`framework.engines.BuildRequest`).
+    ``attest`` asks for attestations (``"provenance"``, ``"sbom"``); without it none are
+    made, so a rebuild of an unchanged pipeline gives the same image id; an engine that
+    cannot make them refuses with :class:`framework.errors.EngineUnavailable`.
 
     Invalid descriptions, invalid tags and missing secret sources raise
     :class:`framework.errors.SpecError` before any engine starts; a missing engine
@@ -105,6 +109,7 @@ def build(
         platform=platform,
         cache_from=cache_from,
         cache_to=cache_to,
+        attest=attest,
     )
     import anyio  # loaded with the first build, like the engines
 
@@ -128,6 +133,7 @@ async def build_async(
     platform: str | None = None,
     cache_from: Sequence[str] = (),
     cache_to: Sequence[str] = (),
+    attest: Sequence[str] = (),
 ) -> BuildResult:
     """:func:`build` for code that already runs an event loop (asyncio or trio)."""
     from framework.engines.base import Outputs
@@ -143,6 +149,7 @@ async def build_async(
         platform=platform,
         cache_from=cache_from,
         cache_to=cache_to,
+        attest=attest,
     )
 
 
@@ -158,6 +165,7 @@ async def _build(
     platform: str | None,
     cache_from: Sequence[str],
     cache_to: Sequence[str],
+    attest: Sequence[str],
 ) -> BuildResult:
     """:func:`build_async`, recording in ``outputs`` what the engine changes as it goes."""
     _refuse_while_importing()
@@ -174,6 +182,7 @@ async def _build(
         problem = tag_problem(reference)
         if problem is not None:
             raise SpecError(problem, fix="give a tag like 'name:1.0' or 'registry:5000/name:tag'")
+    attestations = _attestations(attest)
     secrets = read_secrets(plan)
     # Engines load on first build, so describing and rendering images imports less.
     from framework.engines import BuildRequest, DockerEngine, select_engine
@@ -191,6 +200,7 @@ async def _build(
         cache_from=tuple(cache_from),
         cache_to=tuple(cache_to),
         outputs=outputs,
+        attest=attestations,
     )
     try:
         return await _build_on(chosen, reason, request)
@@ -217,6 +227,19 @@ async def _build_on(engine: Engine, reason: str, request: BuildRequest) -> Build
         raise
     shown.end(result)
     return result
+
+
+def _attestations(attest: Sequence[str]) -> tuple[Literal["provenance", "sbom"], ...]:
+    known: tuple[Literal["provenance", "sbom"], ...] = ("provenance", "sbom")
+    if isinstance(attest, str):
+        attest = (attest,)
+    unknown = [name for name in attest if name not in known]
+    if unknown:
+        raise SpecError(
+            f"unknown attestation {unknown[0]!r}",
+            fix="attest= takes 'provenance' and/or 'sbom'",
+        )
+    return tuple(name for name in known if name in attest)
 
 
 def read_secrets(plan: BuildPlan) -> dict[str, bytes]:

@@ -4,14 +4,18 @@
 # docker-registry; the tests push to it). Also installs Graphviz, which `graph` uses.
 #
 # Idempotent: a second call only checks. Needs root on a machine without a
-# running daemon (it installs Debian's docker.io and starts dockerd).
+# running daemon (it installs Debian's Docker and starts dockerd): on Debian 12,
+# docker.io (dockerd and client 20.10, which builds with BuildKit natively); on
+# Debian 13, docker.io (dockerd 26) with docker-cli and docker-buildx, which Debian 13
+# only recommends (the client is no longer in docker.io; it builds through buildx).
 # Where public registries cannot be reached, base images are made from Debian
 # packages with debootstrap and labelled org.framework.seeded=true.
 set -euo pipefail
 
 log() { printf '[engine-up] %s\n' "$*" >&2; }
 
-DOCKER=/usr/bin/docker            # docker.io's 20.10 client: native BuildKit
+DOCKER=/usr/bin/docker            # Debian 12: docker.io's 20.10 client; 13: docker-cli's
+                                  # (`docker build` is buildx there)
 SEED_LABEL=org.framework.seeded=true
 MIRROR="${FRAMEWORK_DEBIAN_MIRROR:-}"
 CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
@@ -167,8 +171,28 @@ CONFIG
   exit 1
 }
 
+# The major version of Debian (0 when not Debian); a testing "trixie/sid" counts as 13.
+debian_major() {
+  local version
+  version=$(cat /etc/debian_version 2>/dev/null || true)
+  case "$version" in
+    trixie*|forky*) echo 13 ;;
+    [0-9]*) echo "${version%%.*}" ;;
+    *) echo 0 ;;
+  esac
+}
+
+install_docker() {
+  if [ "$(debian_major)" -ge 13 ]; then
+    { command -v dockerd && [ -x "$DOCKER" ] && "$DOCKER" buildx version; } >/dev/null 2>&1 \
+      || apt_install docker.io docker-cli docker-buildx
+  else
+    command -v dockerd >/dev/null 2>&1 && [ -x "$DOCKER" ] || apt_install docker.io
+  fi
+}
+
 main() {
-  command -v dockerd >/dev/null 2>&1 && [ -x "$DOCKER" ] || apt_install docker.io
+  install_docker
   command -v dot >/dev/null 2>&1 || apt_install graphviz
   start_daemon
   start_registry

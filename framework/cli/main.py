@@ -80,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--platform", help="target platform, e.g. linux/arm64")
     build.add_argument("--cache-from", action="append", default=[], metavar="REF")
     build.add_argument("--cache-to", action="append", default=[], metavar="REF")
+    build.add_argument(
+        "--attest", action="append", default=[], choices=["provenance", "sbom"],
+        help="attach an attestation (repeatable; none by default, so ids stay stable)",
+    )  # fmt: skip
     build.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     build.add_argument(
         "--progress", default="auto", choices=["auto", "plain", "tty", "quiet"],
@@ -285,6 +289,7 @@ def _build(args: argparse.Namespace, pipeline: Pipeline, image: Any, run: _Run) 
         platform=args.platform,
         cache_from=args.cache_from,
         cache_to=args.cache_to,
+        attest=args.attest,
     )
     if args.json:
         summary = {
@@ -360,9 +365,10 @@ def _render(args: argparse.Namespace, plan: BuildPlan) -> int:
     (out / "Dockerfile").write_text(rendered.dockerfile, encoding="utf-8")
     build_args = "".join(f" --build-arg {name}" for name, _ in rendered.build_args)
     build_args += "".join(
-        f" --secret id={s.id},src={s.name if s.source == 'file' else f'<file holding ${s.name}>'}"
+        f" --secret id={s.id},{'src' if s.source == 'file' else 'env'}={s.name}"
         for s in plan.secrets()
     )
+    build_args += "".join(f" --label {_shell_word(f'{k}={v}')}" for k, v in rendered.labels)
     if rendered.build_args:
         (out / "build-args.json").write_text(json.dumps(dict(rendered.build_args), indent=2))
     print(f"wrote {out}/Dockerfile and {len(rendered.context)} context entries")
@@ -387,6 +393,17 @@ def _build_command() -> tuple[str, str | None]:
         return "DOCKER_BUILDKIT=1 docker build", note
     prefix = "DOCKER_BUILDKIT=1 " if client.mode == "native" else ""
     return prefix + shlex.join(client.build_command()), None
+
+
+def _shell_word(text: str) -> str:
+    """``text`` as one word for bash: ``$'...'`` when it holds control characters."""
+    if text.isprintable():
+        return shlex.quote(text)
+    escaped = "".join(
+        c if c.isprintable() and c not in "\\'" else f"\\x{ord(c):02x}" if ord(c) < 256
+        else f"\\u{ord(c):04x}" for c in text
+    )  # fmt: skip
+    return f"$'{escaped}'"
 
 
 def _graph(args: argparse.Namespace, plan: BuildPlan) -> int:

@@ -55,7 +55,8 @@ class BuildResult(BaseModel):
     steps: tuple[StepReport, ...]
     duration: float
     context_bytes: int | None = None
-    """Bytes of build context the engine received, where it reports them."""
+    """Bytes of file content the engine staged as build context (what a transfer to
+    an empty builder sends, less file metadata), where the engine stages one."""
     pushed: tuple[str, ...] = ()
     """References pushed, each as ``name:tag@sha256:...``."""
     archive: str | None = None
@@ -123,8 +124,9 @@ class BuildRequest:
     docker engine, OCI on Dagger); ``platform``
     builds for another platform (e.g. ``linux/arm64``); ``cache_from`` references are
     offered to BuildKit as cache; each ``cache_to`` reference receives the image with
-    its build cache inline and is pushed. The engine records in ``outputs`` what it
-    has tagged, pushed and written as it goes.
+    its build cache inline and is pushed. ``attest`` names the attestations to attach
+    (``"provenance"``, ``"sbom"``); none by default, so an unchanged build keeps its id.
+    The engine records in ``outputs`` what it has tagged, pushed and written as it goes.
     """
 
     plan: BuildPlan
@@ -137,6 +139,7 @@ class BuildRequest:
     cache_from: tuple[str, ...] = ()
     cache_to: tuple[str, ...] = ()
     outputs: Outputs = field(default_factory=Outputs, compare=False)
+    attest: tuple[Literal["provenance", "sbom"], ...] = ()
 
 
 class Engine(Protocol):

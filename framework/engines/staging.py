@@ -43,8 +43,13 @@ _FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 _CHUNK = 1 << 20
 
 
-def stage_context(entries: tuple[ContextEntry, ...], root: Path, *, link: bool = True) -> None:
-    """Create ``root`` (absent or empty) holding each entry, or refuse and leave nothing.
+def stage_context(entries: tuple[ContextEntry, ...], root: Path, *, link: bool = True) -> int:
+    """Create ``root`` (absent or empty) holding each entry, or refuse and leave nothing;
+    return the bytes of file content staged.
+
+    That count is the size of the build context as the framework defines it: what a
+    transfer to a builder that has none of it sends, less file metadata. (BuildKit's own
+    "transferring context" figure is what changed since its last transfer.)
 
     Context sources are staged by :func:`stage_source`, which refuses symlinks leading
     out of the context, special files and unreadable files.
@@ -66,6 +71,18 @@ def stage_context(entries: tuple[ContextEntry, ...], root: Path, *, link: bool =
         else:
             _remove_entries(entries, root)
         raise
+    return _content_bytes(root)
+
+
+def _content_bytes(root: Path) -> int:
+    """The bytes of the regular files below ``root`` (symlinks count as nothing)."""
+    total = 0
+    for here, _, files in os.walk(root):
+        for name in files:
+            info = os.lstat(os.path.join(here, name))
+            if stat.S_ISREG(info.st_mode):
+                total += info.st_size
+    return total
 
 
 def _stage_entries(entries: tuple[ContextEntry, ...], root: Path, link: bool) -> None:

@@ -7,8 +7,14 @@ the built image holds exactly the value in the spec:
   is ``["/bin/sh", "-c", string]``, so ``SHELL`` and Dockerfile quoting never apply,
   except a shell-form healthcheck, written verbatim as Docker's ``CMD-SHELL`` form (the
   spec keeps it to one line that no Dockerfile reads otherwise);
-- env and label values are double-quoted with ``\\``, ``"`` and ``$`` escaped; a value
-  with a line break, which no Dockerfile line can hold, is passed as a build argument;
+- env and label values are double-quoted with ``\\``, ``"`` and ``$`` escaped. No
+  Dockerfile line can hold a line break, and no frontend (20.10 to 29) has an escape
+  for one in ENV or LABEL, so such values travel outside the Dockerfile without
+  leaking: an env value is the build argument named like the variable
+  (``ARG NAME`` + ``ENV NAME=${NAME}``), so a later step's environment holds exactly
+  what the ENV sets; a later RUN starts a new Dockerfile stage (``FROM`` the one before),
+  so it carries no ``|1 NAME=...`` build-argument prefix in history. A label value is
+  set on the built image by the build command (``RenderedBuild.labels``);
 - copied files never appear by name: the engine places each copy source in the build
   context as ``c-<hash>`` (a file, or a directory of the files to copy), and only those
   files are sent.
@@ -24,7 +30,9 @@ import shlex
 
 from pydantic import Field
 
-from framework.plan import FILESYSTEM_STEPS, BuildPlan, PlanStep, Stage, StageCopy
+from framework.errors import SpecError
+from framework.plan import FILESYSTEM_STEPS, BuildPlan, Stage, StageCopy
+from framework.render.features import BASELINE, Features
 from framework.spec import (
     Cmd,
     Copy,
@@ -44,7 +52,6 @@ from framework.spec.steps import DEFAULT_OWNER, go_duration
 
 __all__ = ["ContextEntry", "RenderedBuild", "StepVertex", "render"]
 
-VALUE_ARG_PREFIX = "FRAMEWORK_VALUE_"
 _COPY_SPECIAL = re.compile(r"[\\$'\"]")
 
 
@@ -60,47 +67,87 @@ class ContextEntry(Model):
 
 
 class StepVertex(Model):
-    """Which step BuildKit's vertex ``[stage i/N]`` stands for (``step`` None: FROM)."""
+    """Which step BuildKit's vertex ``[name i/N]`` stands for (``step`` None: FROM).
+
+    ``name`` is the Dockerfile stage BuildKit shows, ``stage`` the plan's stage: one plan
+    stage renders as several Dockerfile stages when a multi-line env value is set
+    before a run step. Only a stage FROM an image has a FROM vertex (``[name 1/N]``);
+    a stage FROM scratch or FROM another stage counts from its first step.
+    """
 
     stage: str
     index: int
     step: int | None
+    name: str = ""
 
 
 class RenderedBuild(Model):
-    """A Dockerfile, the build arguments its values need, and its context's contents."""
+    """A Dockerfile, the build arguments and image labels its multi-line values need
+    (``--build-arg NAME=value``, ``--label key=value``), and its context's contents."""
 
     dockerfile: str
     build_args: tuple[tuple[str, str], ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
     context: tuple[ContextEntry, ...] = ()
     vertices: tuple[StepVertex, ...] = ()
 
 
-def render(plan: BuildPlan) -> RenderedBuild:
-    """Render ``plan``; its last stage is the build target."""
-    state = _State()
+def render(plan: BuildPlan, features: Features = BASELINE) -> RenderedBuild:
+    """Render ``plan`` for a frontend with ``features``; its last stage is the build
+    target. The same plan and features always give the same bytes."""
+    state = _State(features)
     blocks = [_render_stage(plan, stage, state) for stage in plan.stages]
     return RenderedBuild(
         dockerfile="\n".join(blocks),
-        build_args=tuple(state.build_args),
+        build_args=tuple(state.build_args.items()),
+        labels=_multiline_labels(plan),
         context=tuple(state.entries.values()),
         vertices=tuple(state.vertices),
     )
 
 
+def _multiline(text: str) -> bool:
+    return "\n" in text or "\r" in text
+
+
+def _multiline_labels(plan: BuildPlan) -> tuple[tuple[str, str], ...]:
+    """The target's final labels whose values have a line break (set by the build
+    command, since the Dockerfile leaves them out). Only the target's own line of
+    stages (FROM another stage) shapes its config."""
+    lineage: list[Stage] = []
+    stage: Stage | None = plan.target
+    while stage is not None:
+        lineage.insert(0, stage)
+        stage = plan.stage(stage.base_stage) if stage.base_stage else None
+    final: dict[str, str] = {}
+    for stage in lineage:
+        for step in stage.steps:
+            if isinstance(step, Label):
+                final.update(step.values)
+    return tuple((k, v) for k, v in final.items() if _multiline(v))
+
+
 class _State:
-    def __init__(self) -> None:
-        self.build_args: list[tuple[str, str]] = []
+    def __init__(self, features: Features) -> None:
+        self.features = features
+        self.build_args: dict[str, str] = {}
         self.entries: dict[str, ContextEntry] = {}
         self.vertices: list[StepVertex] = []
 
-    def value(self, text: str) -> str:
-        """A Dockerfile word that evaluates to ``text`` exactly."""
-        if "\n" in text or "\r" in text:
-            name = f"{VALUE_ARG_PREFIX}{len(self.build_args)}"
-            self.build_args.append((name, text))
-            return "${" + name + "}"
-        return _quote(text)
+    def env_value(self, name: str, text: str, step: Env) -> str:
+        """A Dockerfile word that evaluates to ``text`` exactly in ``ENV name=...``."""
+        if not _multiline(text):
+            return _quote(text)
+        known = self.build_args.setdefault(name, text)
+        if known != text:
+            raise SpecError(
+                f"env {name} is given two different multi-line values in one build; the "
+                f"docker engine passes a multi-line value as the build argument {name}, "
+                "which holds one value per build",
+                fix="give one of them a single-line value, or use another variable name",
+                where=None if step.origin is None else str(step.origin),
+            )
+        return "${" + name + "}"
 
     def entry(self, source: ContextPath | Inline) -> str:
         """The context name under which ``source`` is sent (equal sources share one)."""
@@ -131,23 +178,42 @@ def _render_stage(plan: BuildPlan, stage: Stage, state: _State) -> str:
         base = plan.stage(stage.base_stage).name
     else:
         base = stage.base or "scratch"
-    lines = [f"FROM {base} AS {stage.name}"]
-    # BuildKit shows FROM, RUN, COPY and WORKDIR as vertices "[stage i/N]".
-    vertex_steps: list[int | None] = [None]
+    # BuildKit shows FROM (of an image only), RUN, COPY and WORKDIR as "[name i/N]".
+    segments: list[tuple[list[str], list[int | None]]] = [
+        ([], [None] if stage.base is not None and stage.base_stage is None else [])
+    ]
+    scoped = False  # a build argument is declared in the current Dockerfile stage
     for number, step in enumerate(stage.steps):
-        before = len(state.build_args)
-        line = _render_step(plan, step, state)
-        lines.extend(f"ARG {name}" for name, _ in state.build_args[before:])
-        lines.append(line)
+        if isinstance(step, Run) and scoped:
+            segments.append(([], []))  # FROM the segment before: its ARGs stay behind
+            scoped = False
+        lines, vertex_steps = segments[-1]
+        before = set(state.build_args)
+        line = _render_step(plan, stage, number, state)
+        declared = [name for name in state.build_args if name not in before]
+        if isinstance(step, Env):
+            declared = [k for k, v in step.values if _multiline(v)]
+        lines.extend(f"ARG {name}" for name in declared)
+        scoped = scoped or bool(declared)
+        if line:
+            lines.append(line)
         if step.kind in FILESYSTEM_STEPS:
             vertex_steps.append(number)
-    state.vertices.extend(
-        StepVertex(stage=stage.name, index=i, step=s) for i, s in enumerate(vertex_steps, 1)
-    )
-    return "\n".join(lines) + "\n"
+    names = [f"stage-{stage.name}.{i}" for i in range(1, len(segments))] + [stage.name]
+    blocks: list[str] = []
+    for i, (lines, vertex_steps) in enumerate(segments):
+        source = base if i == 0 else names[i - 1]
+        blocks.append("\n".join([f"FROM {source} AS {names[i]}", *lines]) + "\n")
+        state.vertices.extend(
+            StepVertex(stage=stage.name, index=n, step=s, name=names[i])
+            for n, s in enumerate(vertex_steps, 1)
+        )
+    return "".join(blocks)
 
 
-def _render_step(plan: BuildPlan, step: PlanStep, state: _State) -> str:
+def _render_step(plan: BuildPlan, stage: Stage, number: int, state: _State) -> str:
+    """The Dockerfile line of ``stage.steps[number]`` ("" when it needs none)."""
+    step = stage.steps[number]
     if isinstance(step, Run):
         return _render_run(step)
     if isinstance(step, Copy):
@@ -155,12 +221,17 @@ def _render_step(plan: BuildPlan, step: PlanStep, state: _State) -> str:
     if isinstance(step, StageCopy):
         # Docker keeps the source's owner on COPY --from; the spec says root.
         flags = _copy_flags(step.owner or DEFAULT_OWNER, step.mode)
+        if state.features.copy_link and _link_is_equivalent(stage, number):
+            flags = " --link" + flags
         source = plan.stage(step.stage).name
         return f"COPY --from={source}{flags} {_json_path_list([step.path, step.dest])}"
     if isinstance(step, Env):
-        return "ENV " + " ".join(f"{k}={state.value(v)}" for k, v in step.values)
+        return "ENV " + " ".join(f"{k}={state.env_value(k, v, step)}" for k, v in step.values)
     if isinstance(step, Label):
-        return "LABEL " + " ".join(f"{_quote(k)}={state.value(v)}" for k, v in step.values)
+        single = [(k, v) for k, v in step.values if not _multiline(v)]
+        if not single:
+            return ""
+        return "LABEL " + " ".join(f"{_quote(k)}={_quote(v)}" for k, v in single)
     if isinstance(step, Workdir):
         return f"WORKDIR {_quote(step.path)}"
     if isinstance(step, User):
@@ -194,6 +265,40 @@ def _render_healthcheck(step: Healthcheck) -> str:
     # Shell form: the rest of the line, verbatim (the spec keeps it to one line).
     command = _json(step.argv) if step.argv is not None else step.script
     return " ".join(["HEALTHCHECK", *options, "CMD", str(command)])
+
+
+def _link_is_equivalent(stage: Stage, number: int) -> bool:
+    """Whether ``COPY --link`` means what ``COPY`` means for ``stage.steps[number]``.
+
+    ``--link`` writes the files into an empty layer and stacks it, so it differs where the
+    destination's path already holds something: a symlink among its parents (not followed)
+    or an existing entry of another type. That is known not to happen only on scratch,
+    when every earlier filesystem step is a copy whose destination neither contains nor
+    lies inside this one's, and the owner is numeric (no /etc/passwd is read) and no mode
+    is set (BuildKit ignores --link with --chmod). The first step is left as it is:
+    linking onto nothing gains nothing, and BuildKit 0.13 then shows no vertex for it.
+    """
+    step = stage.steps[number]
+    assert isinstance(step, StageCopy)
+    if stage.base is not None or stage.base_stage is not None or step.mode is not None:
+        return False
+    if step.owner is not None and not re.fullmatch(r"\d+(:\d+)?", step.owner):
+        return False
+    earlier_steps = [s for s in stage.steps[:number] if s.kind in FILESYSTEM_STEPS]
+    if not earlier_steps:
+        return False
+    mine = posixpath.normpath(step.dest)
+    for earlier in earlier_steps:
+        if not isinstance(earlier, Copy | StageCopy):
+            return False
+        theirs = posixpath.normpath(earlier.dest)
+        if _within(mine, theirs) or _within(theirs, mine):
+            return False
+    return True
+
+
+def _within(path: str, parent: str) -> bool:
+    return path == parent or path.startswith(parent.rstrip("/") + "/")
 
 
 def run_argv(step: Run) -> tuple[str, ...]:

@@ -115,6 +115,25 @@ def _unavailable(reason: str) -> None:
 
 
 REGISTRY = "127.0.0.1:5000"
+# Every kind of manifest a push can make: the containerd image store pushes an OCI index
+# when the image has attestations, so asking for a v2 manifest alone gets a 404.
+MANIFEST_TYPES = (
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+)
+
+
+def registry_digest(registry: str, name: str, tag: str) -> str:
+    """The digest the registry holds for ``name:tag`` (HEAD of its manifest)."""
+    request = urllib.request.Request(
+        f"http://{registry}/v2/{name}/manifests/{tag}",
+        headers={"Accept": ", ".join(MANIFEST_TYPES)},
+        method="HEAD",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return str(response.headers["Docker-Content-Digest"])
 
 
 @pytest.fixture(scope="session")

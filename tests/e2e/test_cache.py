@@ -63,4 +63,7 @@ def test_cache_mount_persists_between_builds_and_stays_out_of_the_image(docker: 
     assert docker.run(tag, "cat", "/seen").split() == ["first"]
     build(image("second"), tag=tag, progress=SilentProgress())
     assert docker.run(tag, "cat", "/seen").split() == ["first", "second"]  # kept between builds
-    assert docker.run(tag, "ls", "-A", cache) == ""  # the mount point is empty in the image
+    # The mount point is absent (BuildKit 0.11+ removes the directory it made for it) or
+    # empty (Docker 20.10): the cache's content never enters the image.
+    listing = docker.run(tag, "sh", "-c", f"test ! -e {cache} || ls -A {cache}")
+    assert listing == ""

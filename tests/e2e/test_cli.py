@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 
 from framework import Context, compile
 from pipelines.flask_app import flask_app
-from tests.e2e.conftest import ROOT, Docker, cli, http_get
+from tests.e2e.conftest import ROOT, Docker, cli, http_get, registry_digest
 
 
 def test_plan_lists_stages_and_matches_compile() -> None:
@@ -149,13 +148,7 @@ def test_push_then_pull_back_from_the_registry(docker: Docker, registry: str) ->
     assert result.returncode == 0, result.stderr
     (pushed,) = json.loads(result.stdout)["pushed"]
     assert pushed.startswith(reference + "@sha256:")
-    request = urllib.request.Request(
-        f"http://{registry}/v2/{name}/manifests/1",
-        headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"},
-        method="HEAD",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert pushed.endswith(response.headers["Docker-Content-Digest"])
+    assert pushed.endswith(registry_digest(registry, name, "1"))
     assert cli("images", "rm", reference).returncode == 0
     assert not docker.exists(reference)
     pulled = cli("images", "pull", reference)

@@ -171,11 +171,10 @@ def mounts_image(tmp: Path) -> Image:
 def mounts_check(docker: Docker, tag: str) -> None:
     assert docker.run(tag, "cat", "/seen-in-step").split() == ["stamp"]
     assert docker.run(tag, "cat", "/secret-was-readable").strip() == "ok"
-    # Mount targets are empty in the image: neither cache content nor the secret file.
-    assert (
-        docker.run(tag, "sh", "-c", "ls -A /cache 2>/dev/null; ls -A /run/secrets 2>/dev/null")
-        == ""
-    )
+    # Mount targets are absent (BuildKit 0.11+ removes the directories it made for them)
+    # or empty (Docker 20.10): neither cache content nor the secret file is in the image.
+    script = "for d in /cache /run/secrets; do test ! -e $d || ls -A $d; done"
+    assert docker.run(tag, "sh", "-c", script) == ""
 
 
 CASES = [

@@ -16,23 +16,32 @@ from tests.conftest import ReliabilityReport
 from tests.e2e.conftest import Docker
 
 
-def _archive_blobs(archive: Path) -> list[tuple[str, bytes]]:
-    """Every file of a ``docker save`` archive, with each layer tar unpacked too."""
+def _archive_blobs(archive: Path) -> tuple[list[tuple[str, bytes]], int]:
+    """Every file of a ``docker save`` archive, with each layer unpacked too; and how many
+    layers were unpacked.
+
+    Layers are the ones ``manifest.json`` lists (``<id>/layer.tar`` before Docker 25,
+    ``blobs/sha256/<digest>`` in the OCI layout that Docker 25+ writes).
+    """
     blobs: list[tuple[str, bytes]] = []
     with tarfile.open(archive) as outer:
-        for member in outer.getmembers():
-            if not member.isfile():
-                continue
-            data = outer.extractfile(member).read()  # type: ignore[union-attr]
-            blobs.append((member.name, data))
-            if member.name.endswith("layer.tar"):
-                with tarfile.open(fileobj=io.BytesIO(data)) as layer:
-                    for inner in layer.getmembers():
-                        blobs.append((f"{member.name}:{inner.name}", inner.name.encode()))
-                        if inner.isfile():
-                            content = layer.extractfile(inner).read()  # type: ignore[union-attr]
-                            blobs.append((f"{member.name}:{inner.name}", content))
-    return blobs
+        files = {
+            m.name: outer.extractfile(m).read()  # type: ignore[union-attr]
+            for m in outer.getmembers()
+            if m.isfile()
+        }
+    layers = {layer for entry in json.loads(files["manifest.json"]) for layer in entry["Layers"]}
+    for name, data in files.items():
+        blobs.append((name, data))
+        if name not in layers:
+            continue
+        with tarfile.open(fileobj=io.BytesIO(data)) as layer:  # plain or compressed
+            for inner in layer.getmembers():
+                blobs.append((f"{name}:{inner.name}", inner.name.encode()))
+                if inner.isfile():
+                    content = layer.extractfile(inner).read()  # type: ignore[union-attr]
+                    blobs.append((f"{name}:{inner.name}", content))
+    return blobs, len(layers)
 
 
 def test_secret_reaches_the_step_and_no_layer_config_history_or_log(
@@ -75,9 +84,11 @@ def test_secret_reaches_the_step_and_no_layer_config_history_or_log(
     assert value not in render(plan).dockerfile
     assert file_value not in plan.model_dump_json()
 
-    blobs = _archive_blobs(docker.save(tag, tmp_path / "image.tar"))
-    assert any(name.endswith(".json") for name, _ in blobs)  # config and manifest scanned
-    assert any(name.endswith("layer.tar") for name, _ in blobs)
+    blobs, layers = _archive_blobs(docker.save(tag, tmp_path / "image.tar"))
+    assert any(name == "manifest.json" for name, _ in blobs)
+    base_layers = len(docker.inspect("debian:bookworm-slim")["RootFS"]["Layers"])  # type: ignore[index]
+    assert layers > base_layers  # the base's layers and the run step's were unpacked
+    assert any(name.endswith(":token.sha256") for name, _ in blobs)  # the step's own layer
     for name, data in blobs:
         assert value.encode() not in data, f"secret found in {name}"
         assert file_value.encode() not in data, f"file secret found in {name}"
@@ -88,8 +99,8 @@ def test_secret_reaches_the_step_and_no_layer_config_history_or_log(
     assert "/run/secrets" in history  # the step is in the history ...
     reliability.record(
         "secrets", "env and file secrets used by a run step",
-        f"absent from {len(blobs)} archive entries (layer files, config, manifest), "
-        "image inspect, history, plan JSON, Dockerfile and printed output",
+        f"absent from {len(blobs)} archive entries ({layers} layers unpacked, config, "
+        "manifest), image inspect, history, plan JSON, Dockerfile and printed output",
     )  # fmt: skip
     assert value not in history
     assert file_value not in history

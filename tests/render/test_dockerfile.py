@@ -482,7 +482,8 @@ def test_multistage_golden_details(tmp_path: Path) -> None:
 def test_escaping_golden_details(tmp_path: Path) -> None:
     rendered = render(escaping_plan(tmp_path))
     args = dict(rendered.build_args)
-    assert list(args.values()) == ["line one\nline two", "a\r\nb"]
+    assert args == {"MULTI": "line one\nline two"}  # named like the variable it sets
+    assert rendered.labels == (("com.example.crlf", "a\r\nb"),)  # set by the build command
     (env,) = lines_of(rendered, "ENV")
     assert name_values(env, args) == [
         ("GREETING", 'say "hi"'),
@@ -495,7 +496,6 @@ def test_escaping_golden_details(tmp_path: Path) -> None:
     assert name_values(label, args) == [
         ("org.opencontainers.image.title", 'The "App"'),
         ("com.example.note", "cost: $$ \\o/ 'quoted'"),
-        ("com.example.crlf", "a\r\nb"),
     ]
     (workdir,) = lines_of(rendered, "WORKDIR")
     assert process_word(workdir, args) == "/opt/my app"
@@ -644,20 +644,47 @@ def test_vertices_map_buildkit_steps(tmp_path: Path) -> None:
     ]
 
 
-def test_build_args_are_declared_in_the_stage_that_uses_them() -> None:
+def test_multiline_env_is_an_arg_named_like_it_and_a_later_run_starts_a_new_stage() -> None:
     first = Image.from_("alpine").env(A="x\ny").named("first")
-    second = Image.from_("alpine").copy(first / "/etc/x", "/x").label(b="1\n2").env(C="3\r4")
-    rendered = render(compile(second))
-    assert rendered.build_args == (
-        ("FRAMEWORK_VALUE_0", "x\ny"),
-        ("FRAMEWORK_VALUE_1", "1\n2"),
-        ("FRAMEWORK_VALUE_2", "3\r4"),
+    second = (
+        Image.from_("alpine").copy(first / "/etc/x", "/x").env(C="3\r4").run(["true"]).env(D="d")
     )
-    first_block, second_block = rendered.dockerfile.split("\n\n")
-    assert "ARG FRAMEWORK_VALUE_0\nENV A=${FRAMEWORK_VALUE_0}" in first_block
-    assert "ARG FRAMEWORK_VALUE_1\nLABEL" in second_block
-    assert "ARG FRAMEWORK_VALUE_2\nENV C=${FRAMEWORK_VALUE_2}" in second_block
-    assert "FRAMEWORK_VALUE_1" not in first_block
+    rendered = render(compile(second))
+    assert rendered.build_args == (("A", "x\ny"), ("C", "3\r4"))
+    first_block, *second_blocks = rendered.dockerfile.split("\n\n")
+    assert "ARG A\nENV A=${A}" in first_block
+    assert "FROM first AS" not in rendered.dockerfile  # nothing runs after A is set
+    # The RUN after C starts a Dockerfile stage FROM the one that declared the ARG, so
+    # BuildKit records no "|1 C=..." build-argument prefix in its history.
+    assert second_blocks == [
+        'FROM alpine AS stage-stage-1.1\nCOPY --from=first --chown=0:0 ["/etc/x", "/x"]\n'
+        'ARG C\nENV C=${C}\nFROM stage-stage-1.1 AS stage-1\nRUN ["true"]\nENV D="d"\n'
+    ]
+    assert [(v.name, v.index, v.step) for v in rendered.vertices if v.stage == "stage-1"] == [
+        ("stage-stage-1.1", 1, None),
+        ("stage-stage-1.1", 2, 0),
+        ("stage-1", 1, 2),  # FROM another stage: no FROM vertex
+    ]
+
+
+def test_one_variable_with_two_multiline_values_is_refused() -> None:
+    first = Image.from_("alpine").env(A="x\ny").named("first")
+    second = Image.from_("alpine").copy(first / "/etc/x", "/x").env(A="other\nvalue")
+    with pytest.raises(SpecError, match="env A is given two different multi-line values"):
+        render(compile(second))
+
+
+def test_multiline_labels_are_the_targets_final_labels() -> None:
+    base = Image.from_("alpine").label(a="1\n2", b="x\ny", c="k\nl")
+    other = Image.from_("alpine").label(z="not\nin target").named("other")
+    image = base.label(b="single").copy(other / "/etc/x", "/x").label(c="m\nn")
+    rendered = render(compile(image))
+    assert rendered.labels == (("a", "1\n2"), ("c", "m\nn"))
+    assert "ARG" not in rendered.dockerfile
+    assert 'LABEL "b"="single"' in rendered.dockerfile
+    assert [line for line in rendered.dockerfile.splitlines() if line.startswith("LABEL")] == [
+        'LABEL "b"="single"'
+    ]
 
 
 @pytest.mark.parametrize(
@@ -780,7 +807,12 @@ def test_arbitrary_values_render_exactly(
 
     found = instructions(rendered.dockerfile)
     kinds = [str(i["instruction"]) for i in found]
-    assert [k for k in kinds if k != "ARG"] == ["FROM", "WORKDIR", "ENV", "LABEL", "RUN"]
+    single_labels = [(k, v) for k, v in labels.items() if "\n" not in v and "\r" not in v]
+    multi_env = any("\n" in v or "\r" in v for v in env.values())
+    assert [k for k in kinds if k != "ARG"] == [
+        "FROM", "WORKDIR", "ENV", *(["LABEL"] if single_labels else []),
+        *(["FROM"] if multi_env else []), "RUN",
+    ]  # fmt: skip
     declared = [str(i["value"]) for i in found if i["instruction"] == "ARG"]
     assert declared == [name for name, _ in rendered.build_args]
 
@@ -788,7 +820,10 @@ def test_arbitrary_values_render_exactly(
     values = {str(i["instruction"]): str(i["value"]) for i in found}
     assert process_word(values["WORKDIR"], args) == "/" + workdir
     assert name_values(values["ENV"], args) == list(env.items())
-    assert name_values(values["LABEL"], args) == list(labels.items())
+    shown = name_values(values["LABEL"], args) if single_labels else []
+    assert shown + list(rendered.labels) == single_labels + [
+        (k, v) for k, v in labels.items() if (k, v) not in single_labels
+    ]
     flags, rest = builder_flags(values["RUN"])
     assert flags == []
     assert json.loads(rest) == argv

@@ -134,6 +134,8 @@ class DaggerEngine:
                 "cache_from/cache_to (configure Dagger's own cache with "
                 "_EXPERIMENTAL_DAGGER_CACHE_CONFIG)"
             )
+        if request.attest:
+            raise Unsupported("attest (attestations are made by the docker engine's buildx)")
         mapping = DaggerMapping(
             dag,
             staged=lambda source: staged[_source_key(source)],

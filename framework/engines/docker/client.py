@@ -90,9 +90,10 @@ def _candidates() -> list[str]:
 
 
 _FIX = (
-    "install a BuildKit-capable client: the docker-buildx plugin, or Debian's docker.io "
-    "(its 20.10 client at /usr/bin/docker); or point FRAMEWORK_DOCKER (or "
-    "DockerEngine(client=...)) at one"
+    "install a BuildKit-capable client: on Debian 13 `apt-get install docker.io docker-cli "
+    "docker-buildx` (the client with its buildx plugin); on Debian 12 `apt-get install "
+    "docker.io` (its 20.10 client at /usr/bin/docker builds with BuildKit natively); or point "
+    "FRAMEWORK_DOCKER (or DockerEngine(client=...)) at one"
 )
 
 
@@ -133,19 +134,3 @@ def daemon_fix(host: str | None = None) -> str:
         "(for ssh://, that 'ssh <host> docker version' works without a prompt; for TLS, "
         "DOCKER_TLS_VERIFY and DOCKER_CERT_PATH)"
     )
-
-
-def check_daemon(client: DockerClient, host: str | None = None) -> str:
-    """The version of the daemon at ``host`` (default: ``$DOCKER_HOST``, else the local
-    socket); raises :class:`EngineUnavailable` when none answers."""
-    argv = [client.path, "version", "--format", "{{.Server.Version}}"]
-    result = _run(argv, client.environment(host))
-    if result.returncode != 0 or not result.stdout.strip():
-        detail = (result.stderr.strip().splitlines() or ["no answer"])[-1]
-        where = host or os.environ.get("DOCKER_HOST")
-        raise EngineUnavailable(
-            "docker",
-            f"no Docker daemon answers{f' at {where}' if where else ''} ({detail})",
-            fix=daemon_fix(host),
-        )
-    return result.stdout.strip()

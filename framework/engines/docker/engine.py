@@ -15,7 +15,9 @@ from anyio.streams.buffered import BufferedByteReceiveStream
 
 from framework.engines.base import BuildRequest, BuildResult, Redactor
 from framework.engines.docker.base_images import missing_base_error
-from framework.engines.docker.client import DockerClient, check_daemon, find_client
+from framework.engines.docker.capabilities import Capabilities, detect
+from framework.engines.docker.client import DockerClient, find_client
+from framework.engines.docker.invocation import build_flags, image_id, refuse_unsupported
 from framework.engines.docker.output import OutputParser
 from framework.engines.docker.process import dies_with_us
 from framework.engines.docker.reports import failure, locate, reports, step_report, unfinished_step
@@ -51,7 +53,7 @@ class DockerEngine:
         self._explicit = client
         self._host = host
         self._client: DockerClient | None = None
-        self._daemon: str | None = None
+        self._capabilities: Capabilities | None = None
 
     @property
     def host(self) -> str | None:
@@ -64,50 +66,59 @@ class DockerEngine:
             self._client = find_client(self._explicit)
         return self._client
 
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the daemon and client can build (detected on first use)."""
+        if self._capabilities is None:
+            self._capabilities = detect(self.client, self.host)
+        return self._capabilities
+
     def check(self) -> None:
-        """Find the client and reach the daemon; an engine object checks once.
+        """Find the client, reach the daemon and detect its capabilities; an engine
+        object checks once.
 
         Reuse one ``DockerEngine`` across builds (``build(..., engine=engine)``) to pay
         for the probes once; a daemon that goes away later fails the build cleanly.
         """
-        if self._daemon is None:
-            self._daemon = check_daemon(self.client, self.host)
+        _ = self.capabilities
 
     async def build(self, request: BuildRequest) -> BuildResult:
         started = time.monotonic()
-        rendered = render(request.plan)
+        caps = self.capabilities
+        refuse_unsupported(caps, request)
+        rendered = render(request.plan, caps.features)
         redact = Redactor(request.secrets)
         with (
             staging_directory() as work,
             secret_sources(self.client, request.secrets) as secrets,
         ):
             with staging_errors(work):
-                stage_context(rendered.context, work / "context")
+                staged = stage_context(rendered.context, work / "context")
                 (work / "Dockerfile").write_text(rendered.dockerfile, encoding="utf-8")
             argv, env = self._command(request, rendered, work, secrets)
             parser = await self._run(argv, env, request, rendered, redact)
-            iid = work / "iid"
-            if not iid.is_file():
+            try:
+                built = image_id(caps, work)
+            except BuildError:
                 await self._check_still_answering(request, rendered, parser)
-                raise BuildError("docker build finished without an image id", tagged=False)
-            image_id = iid.read_text().strip()
+                raise
         outputs = request.outputs
-        outputs.image_id, outputs.tagged = image_id, (*request.tags, *request.cache_to)
+        outputs.image_id, outputs.tagged = built, (*request.tags, *request.cache_to)
         pushed = await self._push(request)
         if request.archive is not None:
             outputs.archive = str(request.archive)
             await self._docker(
-                request, "save", "-o", str(request.archive), *(request.tags or (image_id,))
+                request, "save", "-o", str(request.archive), *(request.tags or (built,))
             )
             outputs.archived = True
         result = BuildResult(
             engine=self.name,
-            image_id=image_id,
+            image_id=built,
             tags=request.tags,
             plan_digest=request.plan.digest,
             steps=reports(request.plan, rendered, parser),
             duration=time.monotonic() - started,
-            context_bytes=sum(parser.context_bytes.values()) if parser.context_bytes else None,
+            context_bytes=staged,
             pushed=pushed,
             archive=None if request.archive is None else str(request.archive),
         )
@@ -148,7 +159,7 @@ class DockerEngine:
         """Raise :class:`EngineUnavailable` if the daemon stopped answering mid-build,
         naming the step that was under way; return if it still answers."""
         try:
-            await anyio.to_thread.run_sync(check_daemon, self.client, self.host)
+            await anyio.to_thread.run_sync(detect, self.client, self.host)
         except EngineUnavailable as exc:
             step = unfinished_step(request.plan, rendered, parser)
             during = f"during step {step}" if step else "during the build"
@@ -164,7 +175,7 @@ class DockerEngine:
         client = self.client
         env = client.environment(self.host)
         argv = [*client.build_command(), "--progress=plain", "-f", str(work / "Dockerfile")]
-        argv += ["--iidfile", str(work / "iid")]
+        argv += build_flags(self.capabilities, work, request.attest, env)
         for tag in (*request.tags, *request.cache_to):
             argv += ["-t", tag]
         if request.platform:
@@ -173,10 +184,11 @@ class DockerEngine:
             argv += ["--cache-from", reference]
         if request.cache_to:
             argv += ["--build-arg", "BUILDKIT_INLINE_CACHE=1"]
-        # Values travel in the environment, not argv, so `ps` never shows them.
+        # Multi-line env and label values (public: they are in the image config).
         for name, value in rendered.build_args:
-            argv += ["--build-arg", name]
-            env[name] = value
+            argv += ["--build-arg", f"{name}={value}"]
+        for key, value in rendered.labels:
+            argv += ["--label", f"{key}={value}"]
         argv += secrets.argv
         env.update(secrets.env)
         argv.append(str(work / "context"))

@@ -16,8 +16,6 @@ _LINE = re.compile(r"^#(?P<num>\d+) (?P<rest>.*)$")
 _NAME = re.compile(r"^\[(?:(?P<prefix>[^\]]*?) )?\s*(?P<index>\d+)/(?P<total>\d+)\] (?P<text>.*)$")
 _DONE = re.compile(r"^DONE (?P<secs>[\d.]+)s$")
 _OUTPUT = re.compile(r"^(?P<secs>[\d.]+) (?P<text>.*)$")
-_CONTEXT = re.compile(r"^transferring context: (?P<size>[\d.]+)(?P<unit>[kMG]?B)")
-_UNITS = {"B": 1, "kB": 1_000, "MB": 1_000_000, "GB": 1_000_000_000}
 TAIL = 25
 
 
@@ -57,7 +55,6 @@ class OutputParser:
         self._clock = clock
         self.vertices: dict[int, Vertex] = {}
         self.other: deque[str] = deque(maxlen=TAIL)
-        self.context_bytes: dict[int, int] = {}
 
     def feed(self, line: str) -> list[Event]:
         match = _LINE.match(line)
@@ -91,10 +88,6 @@ class OutputParser:
             ran = self._clock() - vertex.seen_at
             vertex.duration = max(vertex.last_output_at, ran)
             return [Event("finished", vertex)]
-        sent = _CONTEXT.match(rest)
-        if sent and vertex.name.startswith("[internal] load build context"):
-            self.context_bytes[number] = round(float(sent["size"]) * _UNITS[sent["unit"]])
-            return []
         output = _OUTPUT.match(rest)
         if output:
             vertex.last_output_at = float(output["secs"])

@@ -53,9 +53,11 @@ def step_report(plan: BuildPlan, rendered: RenderedBuild, vertex: Vertex) -> Ste
 def _step_of(plan: BuildPlan, rendered: RenderedBuild, vertex: Vertex) -> tuple[Stage, int] | None:
     if vertex.index is None:
         return None
-    stage_name = vertex.stage or (plan.target.name if len(plan.stages) == 1 else None)
+    # BuildKit leaves the name out when the Dockerfile has one stage.
+    names = {known.name for known in rendered.vertices}
+    name = vertex.stage or (names.pop() if len(names) == 1 else None)
     for known in rendered.vertices:
-        if known.stage == stage_name and known.index == vertex.index and known.step is not None:
+        if known.name == name and known.index == vertex.index and known.step is not None:
             return next(s for s in plan.stages if s.name == known.stage), known.step
     return None
 
@@ -127,10 +129,4 @@ def failure(
             output_tail=tuple(failed.output),
         )
     problem = next((line for line in reversed(other) if "error" in line.lower()), None)
-    hint = ""
-    if any("Unknown flag: network" in line for line in other):
-        hint = (
-            " — this Docker daemon's Dockerfile frontend has no RUN --network; "
-            "network=False needs BuildKit with Dockerfile 1.3+ (e.g. docker buildx)"
-        )
-    return BuildError((problem or "docker build failed") + hint, output_tail=other)
+    return BuildError(problem or "docker build failed", output_tail=other)

@@ -1,9 +1,9 @@
-FROM alpine:3.19 AS stage-0
+FROM alpine:3.19 AS stage-stage-0.1
 WORKDIR "/opt/my app"
-ARG FRAMEWORK_VALUE_0
-ENV GREETING="say \"hi\"" PRICE="\$5 and \${HOME} and \$(id)" WIN_PATH="C:\\Users\\me\\" UNICODE="ünïcødé ✓ 日本" MULTI=${FRAMEWORK_VALUE_0}
-ARG FRAMEWORK_VALUE_1
-LABEL "org.opencontainers.image.title"="The \"App\"" "com.example.note"="cost: \$\$ \\o/ 'quoted'" "com.example.crlf"=${FRAMEWORK_VALUE_1}
+ARG MULTI
+ENV GREETING="say \"hi\"" PRICE="\$5 and \${HOME} and \$(id)" WIN_PATH="C:\\Users\\me\\" UNICODE="ünïcødé ✓ 日本" MULTI=${MULTI}
+LABEL "org.opencontainers.image.title"="The \"App\"" "com.example.note"="cost: \$\$ \\o/ 'quoted'"
+FROM stage-stage-0.1 AS stage-0
 RUN --mount=type=secret,id=NPM_TOKEN,target=/run/secrets/NPM_TOKEN --mount=type=secret,id=netrc,target=/root/.netrc ["/bin/sh", "-c", "NPM_TOKEN=\"$(cat /run/secrets/NPM_TOKEN)\"; export NPM_TOKEN\nnpm ci && npm run build"]
 RUN ["/bin/sh", "-c", "export MODE='it'\"'\"'s $literal \"quoted\"\nsecond line'\nexec \"$@\"", "sh", "python3", "-c", "import os; print(os.environ['MODE'])"]
 COPY --chmod=0640 ["c-c2864f4ed92de3f8", "/etc/app/config.toml"]

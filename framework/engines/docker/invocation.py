@@ -1,0 +1,99 @@
+"""The parts of a ``docker build`` that depend on the daemon, and reading its image id.
+
+Pure functions of the detected :class:`Capabilities`, so tests compare values:
+
+- buildx always names the daemon's own builder, and turns attestations off unless asked
+  (buildx adds a provenance attestation by default in the containerd image store, which
+  makes the image digest change on every build);
+- ``SOURCE_DATE_EPOCH`` (from the environment) is passed where BuildKit uses it for the
+  config's and history's times (0.11+);
+- the image id is what ``docker image inspect`` shows: the config digest in the classic
+  store, the manifest (or index) digest in the containerd store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Mapping
+from pathlib import Path
+
+from framework.engines.base import BuildRequest
+from framework.engines.docker.capabilities import Attestation, Capabilities
+from framework.errors import BuildError, EngineUnavailable
+from framework.plan import BuildPlan
+from framework.spec import Run
+
+__all__ = ["build_flags", "image_id", "refuse_unsupported"]
+
+METADATA = "metadata.json"
+IIDFILE = "iid"
+
+
+def refuse_unsupported(caps: Capabilities, request: BuildRequest) -> None:
+    """Raise :class:`EngineUnavailable`, naming the daemon, for what it cannot build;
+    before anything runs."""
+    for step in _network_none_steps(request.plan):
+        if not caps.network_none:
+            where = f" (declared at {step.origin})" if step.origin is not None else ""
+            raise EngineUnavailable(
+                "docker",
+                f"run(..., network=False){where} needs RUN --network=none, which the "
+                f"Dockerfile frontend of Docker 23 and newer has; this is {caps.describe()}",
+                fix="build on a Docker 23+ daemon, or drop network=False",
+            )
+    missing = [name for name in request.attest if name not in caps.attestations]
+    if missing:
+        why = (
+            "buildx stores attestations only in the containerd image store"
+            if caps.client_mode == "buildx"
+            else "only the buildx client can attach attestations"
+        )
+        raise EngineUnavailable(
+            "docker",
+            f"{' and '.join(missing)} attestation asked for, but {why}; this is {caps.describe()}",
+            fix="build without attest=, or on a daemon with the containerd image store "
+            "and the docker-buildx plugin",
+        )
+
+
+def _network_none_steps(plan: BuildPlan) -> list[Run]:
+    return [s for st in plan.stages for s in st.steps if isinstance(s, Run) and not s.network]
+
+
+def build_flags(
+    caps: Capabilities,
+    work: Path,
+    attest: Collection[Attestation] = (),
+    environ: Mapping[str, str] | None = None,
+) -> list[str]:
+    """The daemon-dependent flags of the build command: builder, attestations, where
+    the image id is written, and ``SOURCE_DATE_EPOCH``."""
+    flags: list[str] = []
+    if caps.client_mode == "buildx":
+        assert caps.builder is not None
+        flags += ["--builder", caps.builder, "--metadata-file", str(work / METADATA)]
+        if caps.attestation_flags:
+            flags.append(f"--provenance={'mode=max' if 'provenance' in attest else 'false'}")
+            flags.append(f"--sbom={'true' if 'sbom' in attest else 'false'}")
+    else:
+        flags += ["--iidfile", str(work / IIDFILE)]
+    epoch = (environ if environ is not None else {}).get("SOURCE_DATE_EPOCH", "")
+    if epoch and caps.source_date_epoch:
+        flags += ["--build-arg", f"SOURCE_DATE_EPOCH={epoch}"]
+    return flags
+
+
+def image_id(caps: Capabilities, work: Path) -> str:
+    """The built image's id as ``docker image inspect`` shows it, read from what the
+    build command wrote."""
+    try:
+        if caps.client_mode == "native":
+            return (work / IIDFILE).read_text().strip()
+        metadata = json.loads((work / METADATA).read_text())
+    except (OSError, ValueError) as exc:
+        raise BuildError(f"the build wrote no image id ({exc})") from None
+    key = "containerimage.digest" if caps.containerd_store else "containerimage.config.digest"
+    value = metadata.get(key)
+    if not isinstance(value, str):
+        raise BuildError(f"the build's metadata has no {key}: {sorted(metadata)}")
+    return value
