@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from framework.errors import EngineUnavailable, Interrupted, SpecError
+from framework.errors import EngineUnavailable, FrameworkError, Interrupted, SpecError
 from framework.plan import BuildPlan, compile
 from framework.progress import Progress, default_progress
 from framework.signals import sigterm_as_interrupt
@@ -90,8 +90,10 @@ def build(
     saying what the build had already tagged, pushed or written; SIGTERM does the same
     and raises its subclass :class:`framework.errors.Terminated` (exit 143, see
     :mod:`framework.signals`). Progress goes to ``progress`` (default: a live display
-    on a terminal, plain lines otherwise). In a pipeline script,
-    :func:`framework.run_script` reports these errors as the CLI does.
+    on a terminal, plain lines otherwise). An error nobody catches ends the process as
+    the CLI does: the framework's message without a traceback and the CLI's exit code
+    (:func:`framework.script.report_if_uncaught`; ``FRAMEWORK_TRACEBACK=1`` adds the
+    traceback); :func:`framework.run_script` does the same for a whole ``__main__`` block.
     """
     _refuse_while_importing()
     from framework.engines.base import Outputs
@@ -113,13 +115,19 @@ def build(
     )
     import anyio  # loaded with the first build, like the engines
 
-    with sigterm_as_interrupt():
-        try:
-            return anyio.run(call)
-        except Interrupted:
-            raise
-        except KeyboardInterrupt:
-            raise Interrupted(outputs.describe()) from None
+    try:
+        with sigterm_as_interrupt():
+            try:
+                return anyio.run(call)
+            except Interrupted:
+                raise
+            except KeyboardInterrupt:
+                raise Interrupted(outputs.describe()) from None
+    except (FrameworkError, KeyboardInterrupt):
+        from framework.script import report_if_uncaught
+
+        report_if_uncaught()
+        raise
 
 
 async def build_async(

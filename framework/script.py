@@ -1,13 +1,18 @@
-"""``run_script()``: a pipeline script's ``__main__`` block, reporting like the CLI."""
+"""A pipeline script reports a failure like the CLI: ``run_script()`` for its
+``__main__`` block, and :func:`report_if_uncaught` for a plain ``build()`` call."""
 
 from __future__ import annotations
 
+import atexit
+import os
+import sys
 from collections.abc import Callable
+from types import TracebackType
 
 from framework.errors import FrameworkError
 from framework.failures import failure_of, report_failure
 
-__all__ = ["run_script"]
+__all__ = ["report_if_uncaught", "run_script"]
 
 
 def run_script(main: Callable[[], object]) -> None:
@@ -31,3 +36,37 @@ def run_script(main: Callable[[], object]) -> None:
         assert failure is not None  # every framework error and interrupt has one
         report_failure(exc, failure)
         raise SystemExit(failure.exit_code) from None
+
+
+def report_if_uncaught() -> None:
+    """If the framework error (or interrupt) being raised is never caught, end the
+    process as :func:`run_script` would: the framework's message without a traceback
+    (``FRAMEWORK_TRACEBACK=1`` adds it) and the command line's exit code.
+
+    :func:`framework.build` calls this as an error leaves it, so a script that calls
+    ``build()`` without ``run_script`` reports alike. It installs a ``sys.excepthook``
+    (once, chaining to the one already set) that acts only on exceptions nobody caught:
+    code that catches the error is unaffected.
+    """
+    previous = sys.excepthook
+    if getattr(previous, "__name__", "") == _HOOK:
+        return
+
+    def hook(
+        kind: type[BaseException], value: BaseException, traceback: TracebackType | None
+    ) -> None:
+        failure = failure_of(value)
+        if failure is None:
+            previous(kind, value, traceback)
+            return
+        report_failure(value, failure)
+        sys.stdout.flush()
+        atexit._run_exitfuncs()  # what the interpreter would run before exiting
+        # An uncaught exception would exit 1 (or die by SIGINT): use the CLI's code.
+        os._exit(failure.exit_code)
+
+    hook.__name__ = _HOOK
+    sys.excepthook = hook
+
+
+_HOOK = "_framework_report_if_uncaught"

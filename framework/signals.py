@@ -9,8 +9,8 @@ behind. Code that handles Ctrl-C handles it the same way.
 
 - The CLI catches it and exits 143 with its message.
 - In a pipeline script where nothing catches it, it is printed as one line (no
-  traceback) and the process exits 143, as the CLI does (the hook is installed when
-  the exception is raised, and chains to any ``sys.excepthook`` already set).
+  traceback) and the process exits 143, as the CLI does
+  (:func:`framework.script.report_if_uncaught`, which ``build()`` arms).
 
 A process whose SIGTERM handler is not the default (the application installed its
 own), or a build running outside the main thread, is left alone.
@@ -18,13 +18,11 @@ own), or a build running outside the main thread, is left alone.
 
 from __future__ import annotations
 
-import os
 import signal
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import FrameType, TracebackType
+from types import FrameType
 
 from framework.errors import Interrupted, Terminated
 
@@ -56,29 +54,8 @@ def sigterm_as_interrupt() -> Iterator[None]:
         yield
     except KeyboardInterrupt as exc:
         if received and not isinstance(exc, Terminated):
-            _exit_143_if_uncaught()
             left = exc.left_behind if isinstance(exc, Interrupted) else Interrupted.NOTHING
             raise Terminated(left) from None
         raise
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _exit_143_if_uncaught() -> None:
-    previous = sys.excepthook
-
-    def hook(
-        kind: type[BaseException], value: BaseException, traceback: TracebackType | None
-    ) -> None:
-        if not isinstance(value, Terminated):
-            previous(kind, value, traceback)
-            return
-        print(f"error: {value}", file=sys.stderr)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        # Python would end an uncaught KeyboardInterrupt by SIGINT (130).
-        os._exit(value.exit_code)
-
-    if getattr(previous, "__name__", "") != "_framework_terminated_hook":
-        hook.__name__ = "_framework_terminated_hook"
-        sys.excepthook = hook

@@ -27,6 +27,7 @@ FAILURE_PATH: tuple[tuple[str, tuple[str, ...]], ...] = (
         "3. script mode reports like the CLI, without a traceback",
         (
             "tests/test_failure_reporting.py::test_script_mode_prints_the_error_like_the_cli_and_uses_its_exit_codes",
+            "tests/test_script_reporting.py::test_an_uncaught_error_prints_the_message_and_exits_with_the_cli_code",
             "tests/e2e/test_failure_reports.py::test_the_flask_pipeline_builds_as_a_script_and_a_failing_script_reports_briefly",
         ),
     ),

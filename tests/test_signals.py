@@ -13,7 +13,10 @@ from framework.signals import sigterm_as_interrupt
 
 SCRIPT = """
 import os, signal, anyio
+from framework.script import report_if_uncaught
 from framework.signals import sigterm_as_interrupt
+
+report_if_uncaught()  # as build() arms it when an error leaves it
 
 async def work():
     try:
@@ -34,7 +37,7 @@ def test_uncaught_in_a_script_prints_one_line_and_exits_143() -> None:
     assert result.returncode == 143
     assert result.stdout == "cleaned up\n"
     assert result.stderr == (
-        "error: terminated (SIGTERM): the build was cancelled before it made an image; "
+        "terminated (SIGTERM): the build was cancelled before it made an image; "
         "nothing was tagged\n"
     )
 
