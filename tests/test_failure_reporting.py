@@ -228,13 +228,14 @@ def test_outputs_say_exactly_what_was_left_behind() -> None:
     assert (
         outputs.describe() == "the image abababababab was built and tagged locally as r/a:1, r/b:1"
     )
-    outputs.to_push = ("r/a:1", "r/b:1")
+    outputs.to_push = ("r/a:1", "r/b:1", "r/c:1")
     outputs.pushed.append("r/a:1@sha256:" + "cd" * 32)
     outputs.pushing = "r/b:1"
     described = outputs.describe()
     assert "pushed: r/a:1@sha256:cdcd" in described
-    assert "not pushed: r/b:1" in described
-    assert "the push of r/b:1 did not finish" in described
+    # The registry may have the one under way: it is neither pushed nor "not pushed".
+    assert "interrupted while pushing r/b:1: the registry may or may not have it" in described
+    assert described.endswith("not pushed: r/c:1")
     outputs.archive, outputs.archived = "out.tar", False
     assert outputs.describe().endswith("archive out.tar not written")
 

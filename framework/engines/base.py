@@ -100,15 +100,16 @@ class Outputs:
             parts = [f"the image {image} was built (no tag)"]
         if self.to_push:
             done = {reference.partition("@")[0] for reference in self.pushed}
-            missing = [r for r in self.to_push if r not in done]
+            missing = [r for r in self.to_push if r not in done and r != self.pushing]
             parts.append("pushed: " + (", ".join(self.pushed) or "none"))
+            if self.pushing is not None:
+                # The registry may have taken the manifest before the client stopped.
+                parts.append(
+                    f"interrupted while pushing {self.pushing}: the registry may or may "
+                    "not have it (check before relying on that tag, or push again)"
+                )
             if missing:
                 parts.append("not pushed: " + ", ".join(missing))
-            if self.pushing is not None:
-                parts.append(
-                    f"the push of {self.pushing} did not finish (check the registry "
-                    "before relying on that tag)"
-                )
         if self.archive is not None:
             state = "written" if self.archived else "not written"
             parts.append(f"archive {self.archive} {state}")

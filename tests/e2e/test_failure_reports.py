@@ -10,8 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -214,21 +212,6 @@ def big(nonce: str = "x") -> Image:
 """
 
 
-def _registry_has(registry: str, name: str, tag: str) -> bool:
-    request = urllib.request.Request(
-        f"http://{registry}/v2/{name}/manifests/{tag}",
-        headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"},
-        method="HEAD",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10):
-            return True
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            return False
-        raise
-
-
 def test_ctrl_c_during_push_says_what_was_tagged_and_pushed(
     docker: Docker, registry: str, tmp_path: Path, reliability: ReliabilityReport
 ) -> None:
@@ -259,10 +242,11 @@ def test_ctrl_c_during_push_says_what_was_tagged_and_pushed(
     short = image_id.removeprefix("sha256:")[:12]
     assert f"the image {short} was built and tagged locally as {reference}" in message
     assert "pushed: none" in message
-    assert f"not pushed: {reference}" in message
-    assert not _registry_has(registry, name, "1")  # and indeed it was not
+    # Interrupted mid-push, the registry may or may not have taken the manifest: the
+    # message says so, whichever it was.
+    assert f"interrupted while pushing {reference}: the registry may or may not" in message
     reliability.record(
         "faults", "Ctrl-C during --push",
         "exit 130; the message names the local tag and what was (not) pushed, "
-        "checked against the daemon and the registry",
+        "checked against the daemon; a push under way is said to be uncertain",
     )  # fmt: skip

@@ -43,17 +43,18 @@ def test_capabilities_follow_the_daemon_version_and_store() -> None:
 def test_buildx_names_the_daemons_builder_and_turns_attestations_off() -> None:
     flags = build_flags(DOCKER_26, WORK, (), {"SOURCE_DATE_EPOCH": "1700000000"})
     assert flags == [
-        "--builder", "default", "--metadata-file", "/w/metadata.json",
-        "--provenance=false", "--sbom=false", "--build-arg", "SOURCE_DATE_EPOCH=1700000000",
+        "--builder", "default", "--provenance=false", "--sbom=false",
+        "--iidfile", "/w/iid", "--build-arg", "SOURCE_DATE_EPOCH=1700000000",
     ]  # fmt: skip
     asked = build_flags(DOCKER_26_CONTAINERD, WORK, ("provenance",), {})
     assert "--provenance=mode=max" in asked
     assert "--sbom=false" in asked
+    assert asked[-2:] == ["--metadata-file", "/w/metadata.json"]
 
 
 def test_buildx_before_0_10_makes_no_attestations_and_gets_no_flags_for_them() -> None:
     flags = build_flags(OLD_BUILDX, WORK, (), {})
-    assert flags == ["--builder", "default", "--metadata-file", "/w/metadata.json"]
+    assert flags == ["--builder", "default", "--iidfile", "/w/iid"]
     assert OLD_BUILDX.attestations == ()
 
 
@@ -62,11 +63,13 @@ def test_native_client_writes_an_iidfile_and_gets_no_source_date_epoch() -> None
     assert flags == ["--iidfile", "/w/iid"]
 
 
-def test_image_id_is_the_config_digest_or_the_manifest_digest_by_store(tmp_path: Path) -> None:
-    metadata = {"containerimage.config.digest": "sha256:c", "containerimage.digest": "sha256:m"}
+def test_image_id_is_the_iidfile_or_the_manifest_digest_by_store(tmp_path: Path) -> None:
+    # BuildKit 0.8 (Docker 20.10) behind buildx writes no config digest to the metadata.
+    metadata = {"containerimage.digest": "sha256:m"}
     (tmp_path / "metadata.json").write_text(json.dumps(metadata))
     (tmp_path / "iid").write_text("sha256:i\n")
-    assert image_id(DOCKER_26, tmp_path) == "sha256:c"
+    assert image_id(DOCKER_26, tmp_path) == "sha256:i"
+    assert image_id(OLD_BUILDX, tmp_path) == "sha256:i"
     assert image_id(DOCKER_26_CONTAINERD, tmp_path) == "sha256:m"
     assert image_id(DOCKER_20, tmp_path) == "sha256:i"
 

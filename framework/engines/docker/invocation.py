@@ -8,7 +8,8 @@ Pure functions of the detected :class:`Capabilities`, so tests compare values:
 - ``SOURCE_DATE_EPOCH`` (from the environment) is passed where BuildKit uses it for the
   config's and history's times (0.11+);
 - the image id is what ``docker image inspect`` shows: the config digest in the classic
-  store, the manifest (or index) digest in the containerd store.
+  store (the iidfile, which every client and daemon version writes), the manifest (or
+  index) digest in the containerd store (buildx's metadata file).
 """
 
 from __future__ import annotations
@@ -71,10 +72,12 @@ def build_flags(
     flags: list[str] = []
     if caps.client_mode == "buildx":
         assert caps.builder is not None
-        flags += ["--builder", caps.builder, "--metadata-file", str(work / METADATA)]
+        flags += ["--builder", caps.builder]
         if caps.attestation_flags:
             flags.append(f"--provenance={'mode=max' if 'provenance' in attest else 'false'}")
             flags.append(f"--sbom={'true' if 'sbom' in attest else 'false'}")
+    if caps.containerd_store:
+        flags += ["--metadata-file", str(work / METADATA)]
     else:
         flags += ["--iidfile", str(work / IIDFILE)]
     epoch = (environ if environ is not None else {}).get("SOURCE_DATE_EPOCH", "")
@@ -85,15 +88,16 @@ def build_flags(
 
 def image_id(caps: Capabilities, work: Path) -> str:
     """The built image's id as ``docker image inspect`` shows it, read from what the
-    build command wrote."""
+    build command wrote: the ``--iidfile`` in the classic store (the config digest, with
+    any client and daemon version), the manifest digest from buildx's metadata in the
+    containerd store (there the iidfile holds a config digest inspect cannot resolve)."""
     try:
-        if caps.client_mode == "native":
+        if not caps.containerd_store:
             return (work / IIDFILE).read_text().strip()
         metadata = json.loads((work / METADATA).read_text())
     except (OSError, ValueError) as exc:
         raise BuildError(f"the build wrote no image id ({exc})") from None
-    key = "containerimage.digest" if caps.containerd_store else "containerimage.config.digest"
-    value = metadata.get(key)
+    value = metadata.get("containerimage.digest")
     if not isinstance(value, str):
-        raise BuildError(f"the build's metadata has no {key}: {sorted(metadata)}")
+        raise BuildError(f"the build's metadata has no containerimage.digest: {sorted(metadata)}")
     return value
