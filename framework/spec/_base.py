@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -20,7 +22,10 @@ class Model(BaseModel):
     """Frozen, strict-keyed base of every spec value.
 
     Built directly (``CacheMount(target=...)``), bad values raise :class:`SpecError`
-    naming the field, like the chaining API does.
+    naming the field, like the chaining API does. No way of making one skips
+    validation: ``model_copy(update=...)`` validates the result again, and
+    ``model_construct`` is refused. Values compare and hash by what they describe:
+    where they were declared (``origin``) is left out, so equal descriptions are equal.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -32,6 +37,36 @@ class Model(BaseModel):
             raise _invalid(type(self), exc, caller_origin()) from None
         except SpecError as exc:
             raise exc.at(where(caller_origin())) from None
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with ``update`` applied, validated again like any new value."""
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        data.update(update or {})
+        return validated(type(self), caller_origin(), **data)
+
+    @classmethod
+    def model_construct(  # type: ignore[override]  # the pydantic plugin types it per model
+        cls, _fields_set: set[str] | None = None, **values: Any
+    ) -> Self:
+        """Refused: it would make a value without validating it."""
+        raise SpecError(
+            f"{cls.__name__}.model_construct() would skip validation",
+            fix=f"build it the documented way (see help({_help_topic(cls)}))",
+            where=where(caller_origin()),
+        )
+
+    def _meaning(self) -> tuple[object, ...]:
+        fields = type(self).model_fields
+        return tuple(getattr(self, name) for name, info in fields.items() if name != "origin")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, Model)
+        return self._meaning() == other._meaning()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._meaning()))
 
 
 class Origin(Model):
@@ -52,15 +87,17 @@ def caller_origin() -> Origin | None:
         if not filename.startswith(_FRAMEWORK_DIR) and "/pydantic/" not in filename:
             if filename.startswith("<"):
                 return None
-            return Origin(file=_display_path(filename), line=frame.f_lineno)
+            return Origin(file=_display_path(filename, os.getcwd()), line=frame.f_lineno)
         frame = frame.f_back
     return None
 
 
-def _display_path(filename: str) -> str:
+@functools.lru_cache(maxsize=256)
+def _display_path(filename: str, cwd: str) -> str:
+    """``filename`` relative to ``cwd`` when inside it (resolved once per pair)."""
     path = Path(filename)
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.resolve().relative_to(Path(cwd).resolve()))
     except ValueError:
         return str(path)
 
@@ -92,9 +129,39 @@ def _invalid(cls: type[BaseModel], exc: ValidationError, at: Origin | None) -> S
     loc = ".".join(str(part) for part in first["loc"]) or cls.__name__
     return SpecError(
         f"invalid {cls.__name__.lower()} {loc}: {first['msg']}",
-        fix=f"pass a valid value for {loc!r} (see help(framework.{cls.__name__}))",
+        fix=f"pass a valid value for {loc!r} (see help({_help_topic(cls)}))",
         where=where(at),
     )
+
+
+# What documents how each value is made: the Image method that makes a step, the class
+# users call for the rest. A name not listed is looked up on ``framework`` itself.
+_HELP = {
+    "Run": "Image.run",
+    "Copy": "Image.copy",
+    "Env": "Image.env",
+    "Workdir": "Image.workdir",
+    "User": "Image.user",
+    "Label": "Image.label",
+    "Expose": "Image.expose",
+    "Entrypoint": "Image.entrypoint",
+    "Cmd": "Image.cmd",
+    "Healthcheck": "Image.healthcheck",
+    "StagePath": "Image.copy",
+    "ContextPath": "Context",
+    "SecretUse": "Secret.as_env",
+}
+
+
+def _help_topic(cls: type) -> str:
+    """``framework.X`` (or ``framework.Image.method``) that documents ``cls``; it exists."""
+    import framework  # the package imports this module: look names up when needed
+
+    dotted = _HELP.get(cls.__name__, cls.__name__)
+    target: object = framework
+    for part in dotted.split("."):
+        target = getattr(target, part, None)
+    return f"framework.{dotted}" if target is not None else "framework.Image"
 
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
