@@ -102,6 +102,14 @@ def _display_path(filename: str, cwd: str) -> str:
         return str(path)
 
 
+def declared_path(path: str | Path, origin: Origin | None) -> Path:
+    """``path`` on this machine, absolute: ``~`` expanded, a relative path joined to the
+    directory of the file that declared it (``origin``), or to the working directory in
+    an interactive session, where there is no file."""
+    base = Path(origin.file).resolve().parent if origin else Path.cwd()
+    return (base / Path(path).expanduser()).resolve()
+
+
 def origin_field() -> Origin | None:
     """A model field holding the declaring origin: not serialized, not part of a digest."""
     return Field(default=None, exclude=True, repr=False)

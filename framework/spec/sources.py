@@ -15,7 +15,15 @@ from typing import Literal
 from pydantic import Field
 
 from framework.errors import SpecError
-from framework.spec._base import Model, Origin, caller_origin, check_text, origin_field, where
+from framework.spec._base import (
+    Model,
+    Origin,
+    caller_origin,
+    check_text,
+    declared_path,
+    origin_field,
+    where,
+)
 from framework.spec.dockerignore import IGNORE_FILE, check_patterns, read_dockerignore
 from framework.spec.patterns import PathFilter
 
@@ -59,8 +67,7 @@ class Context(Model):
         origin = origin or caller_origin()
         include = (include,) if isinstance(include, str) else tuple(include)
         exclude = (exclude,) if isinstance(exclude, str) else tuple(exclude)
-        base = Path(origin.file).resolve().parent if origin else Path.cwd()
-        resolved = (base / Path(path).expanduser()).resolve()
+        resolved = declared_path(path, origin)
         if not resolved.is_dir():
             raise SpecError(
                 f"context directory {str(path)!r} does not exist (looked at {resolved})",
