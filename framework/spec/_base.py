@@ -9,7 +9,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -30,6 +30,10 @@ class Model(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    _made_by: ClassVar[str | None] = None
+    """How a value whose constructor checks more than its fields is made; such a value
+    refuses ``model_copy``, which could only check the fields."""
+
     def __init__(self, /, **data: Any) -> None:
         try:
             super().__init__(**data)
@@ -40,6 +44,12 @@ class Model(BaseModel):
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy with ``update`` applied, validated again like any new value."""
+        if self._made_by is not None:
+            raise SpecError(
+                f"{type(self).__name__}.model_copy() would skip the checks of {self._made_by}",
+                fix=f"make a new one with {self._made_by}",
+                where=where(caller_origin()),
+            )
         data = {name: getattr(self, name) for name in type(self).model_fields}
         data.update(update or {})
         return validated(type(self), caller_origin(), **data)

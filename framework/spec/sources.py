@@ -10,7 +10,7 @@ import hashlib
 import posixpath
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -48,6 +48,8 @@ class Context(Model):
     are never sent and never enter the plan's digest. A malformed pattern, given here
     or in the file, is a :class:`SpecError` naming it.
     """
+
+    _made_by: ClassVar[str | None] = "Context(path, ...)"
 
     path: Path
     include: tuple[str, ...] = ()
@@ -105,6 +107,8 @@ class Context(Model):
 
 class ContextPath(Model):
     """A file or directory inside a :class:`Context`, relative to its root."""
+
+    _made_by: ClassVar[str | None] = "context / 'path'"
 
     kind: Literal["context"] = "context"
     context: Context

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from framework import FrameworkError, Image, Inline, Secret, SpecError, compile, render
+from framework import Context, FrameworkError, Image, Inline, Secret, SpecError, compile, render
 from framework.errors import UnknownInstruction
 from framework.spec import CacheMount, Run, StagePath
 from framework.spec._base import Model, _help_topic
@@ -219,3 +219,12 @@ def test_the_workdir_is_carried_across_images_and_checked_per_step(tmp_path: Pat
     assert inherited.copy(Inline("x"), "x").final_workdir == "/srv/app"
     with pytest.raises(SpecError, match="no workdir is set before it"):
         Image.from_("alpine").run("true").copy(Inline("x"), "relative/x")
+
+
+def test_values_made_by_a_checking_constructor_refuse_model_copy(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("")
+    ctx = Context(tmp_path)
+    with pytest.raises(SpecError, match=r"Context\(path, \.\.\.\)"):
+        ctx.model_copy(update={"path": tmp_path / "missing"})
+    with pytest.raises(SpecError, match="context / 'path'"):
+        (ctx / "app.py").model_copy(update={"path": "../../etc/passwd"})
