@@ -228,3 +228,12 @@ def test_values_made_by_a_checking_constructor_refuse_model_copy(tmp_path: Path)
         ctx.model_copy(update={"path": tmp_path / "missing"})
     with pytest.raises(SpecError, match="context / 'path'"):
         (ctx / "app.py").model_copy(update={"path": "../../etc/passwd"})
+
+
+def test_the_variable_names_an_image_sets_are_kept_across_images() -> None:
+    # Kept per image so a check against them (e.g. a "$NAME" in a literal) stays linear.
+    parent = Image.from_("alpine").env(A="1").run("true")
+    child = Image.from_(parent).env({"B": "2", "A": "3"}).named("child")
+    assert parent._env_names == frozenset({"A"})
+    assert child._env_names == frozenset({"A", "B"})
+    assert Image.from_("alpine")._env_names == frozenset()
