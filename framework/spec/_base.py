@@ -34,7 +34,16 @@ class Model(BaseModel):
     """How a value whose constructor checks more than its fields is made; such a value
     refuses ``model_copy``, which could only check the fields."""
 
-    def __init__(self, /, **data: Any) -> None:
+    def __init__(self, /, *args: Any, **data: Any) -> None:
+        if args:
+            fields = ", ".join(
+                f"{name}=..." for name in type(self).model_fields if name != "origin"
+            )
+            raise SpecError(
+                f"{type(self).__name__} takes its fields by name",
+                fix=f"call {type(self).__name__}({fields})",
+                where=where(caller_origin()),
+            )
         try:
             super().__init__(**data)
         except ValidationError as exc:

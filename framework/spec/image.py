@@ -93,6 +93,36 @@ _REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]*")
 Command = str | Sequence[str]
 
 
+def _mapping_argument(
+    method: Callable[Concatenate[Image, P], Image],
+) -> Callable[Concatenate[Image, P], Image]:
+    """Refuse a first argument that is not a mapping, before the method merges it."""
+
+    @functools.wraps(method)
+    def checked(self: Image, /, *args: P.args, **kwargs: P.kwargs) -> Image:
+        if args and args[0] is not None and not isinstance(args[0], Mapping):
+            raise SpecError(
+                f".{method.__name__}() got a {type(args[0]).__name__}, not a mapping",
+                fix=f"pass NAME=value pairs or a dict: .{method.__name__}({{'NAME': 'value'}})",
+                where=where(caller_origin()),
+            )
+        return method(self, *args, **kwargs)
+
+    return checked
+
+
+def _cache_mounts(cache: object, origin: Origin | None) -> list[str | CacheMount]:
+    if isinstance(cache, str | CacheMount):
+        return [cache]
+    if isinstance(cache, Sequence) and not isinstance(cache, bytes):
+        return list(cache)
+    raise SpecError(
+        f"run cache is a {type(cache).__name__}",
+        fix="give a mount path, a CacheMount, or a list of them",
+        where=where(origin),
+    )
+
+
 @final
 class Image:
     """A container image: a base and the steps applied to it.
@@ -246,7 +276,7 @@ class Image:
         ``Secret.env(...).as_env(...)`` / ``.as_file(...)`` uses.
         """
         origin = caller_origin()
-        caches = [cache] if isinstance(cache, str | CacheMount) else list(cache)
+        caches = _cache_mounts(cache, origin)
         mounts = [
             validated(CacheMount, origin, target=c) if isinstance(c, str) else c for c in caches
         ]
@@ -298,6 +328,7 @@ class Image:
             )
         return self._with(step)
 
+    @_mapping_argument
     def env(self, values: Mapping[str, str] | None = None, /, **more: str) -> Image:
         """Set environment variables: ``.env(PORT="5000")`` or ``.env({"PORT": "5000"})``."""
         origin = caller_origin()
@@ -316,6 +347,7 @@ class Image:
         origin = caller_origin()
         return self._with(validated(User, origin, user=user, origin=origin))
 
+    @_mapping_argument
     def label(self, values: Mapping[str, str] | None = None, /, **more: str) -> Image:
         """Set labels: ``.label({"org.opencontainers.image.source": url})``."""
         origin = caller_origin()
@@ -393,6 +425,12 @@ class Image:
     def named(self, name: str) -> Image:
         """Give the image a name for people (progress, errors, Dockerfile stage names)."""
         origin = caller_origin()
+        if not isinstance(name, str):
+            raise SpecError(
+                f"image name is {type(name).__name__}, not a string",
+                fix="give the name as a string",
+                where=where(origin),
+            )
         if not name.strip():
             raise SpecError(
                 "image name is empty", fix="give a non-empty name, or none", where=where(origin)
@@ -409,6 +447,12 @@ class Image:
     @_checked_options
     def apply(self, fragment: Callable[[Image], Image]) -> Image:
         """Apply a reusable fragment, a function ``Image -> Image``."""
+        if not callable(fragment):
+            raise SpecError(
+                f".apply() got {type(fragment).__name__}, not a function",
+                fix="pass a function that takes an Image and returns one",
+                where=where(caller_origin()),
+            )
         result = fragment(self)
         if not isinstance(result, Image):
             raise SpecError(
@@ -543,9 +587,13 @@ def _argv(command: Command, what: str, origin: Origin | None) -> tuple[str, ...]
     return argv if argv is not None else ("/bin/sh", "-c", script or "")
 
 
-def _pairs(
-    values: Mapping[str, str], what: str, origin: Origin | None
-) -> tuple[tuple[str, str], ...]:
+def _pairs(values: object, what: str, origin: Origin | None) -> tuple[tuple[str, str], ...]:
+    if not isinstance(values, Mapping):
+        raise SpecError(
+            f"{what} values are a {type(values).__name__}, not a mapping",
+            fix="pass NAME=value pairs, or a dict: {'NAME': 'value'}",
+            where=where(origin),
+        )
     for key, value in values.items():
         if not isinstance(value, str):
             raise SpecError(

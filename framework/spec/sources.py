@@ -67,6 +67,12 @@ class Context(Model):
         origin: Origin | None = None,
     ) -> None:
         origin = origin or caller_origin()
+        if not isinstance(path, str | Path):
+            raise SpecError(
+                f"Context got {type(path).__name__}, not a path",
+                fix="pass the directory as a string or a pathlib.Path",
+                where=where(origin),
+            )
         include = (include,) if isinstance(include, str) else tuple(include)
         exclude = (exclude,) if isinstance(exclude, str) else tuple(exclude)
         resolved = declared_path(path, origin)

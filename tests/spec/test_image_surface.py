@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import inspect
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -237,3 +238,40 @@ def test_the_variable_names_an_image_sets_are_kept_across_images() -> None:
     assert parent._env_names == frozenset({"A"})
     assert child._env_names == frozenset({"A", "B"})
     assert Image.from_("alpine")._env_names == frozenset()
+
+
+# -- a wrong type is a SpecError at the caller's line, never a raw TypeError -----------
+
+
+@pytest.mark.parametrize(
+    ("call", "says"),
+    [
+        (lambda i: i.run("x", cache=5), "run cache is a int"),
+        (lambda i: i.run("x", env="A=1"), "env values are a str, not a mapping"),
+        (lambda i: i.run("x", network="no"), "network"),
+        (lambda i: i.env(5), ".env() got a int, not a mapping"),
+        (lambda i: i.label(["a=b"]), ".label() got a list, not a mapping"),
+        (lambda i: i.named(5), "image name is int"),
+        (lambda i: i.apply("fragment"), ".apply() got str, not a function"),
+    ],
+)
+def test_a_wrong_type_is_a_spec_error_at_the_callers_line(
+    call: Callable[[Image], object], says: str
+) -> None:
+    image = Image.from_("alpine")
+    with pytest.raises(SpecError) as caught:
+        call(image)
+    assert says in caught.value.problem
+    assert caught.value.where is not None
+    assert "test_image_surface.py" in caught.value.where
+
+
+def test_spec_values_called_with_positional_fields_say_how() -> None:
+    with pytest.raises(SpecError, match=r"CacheMount takes its fields by name") as caught:
+        CacheMount("/root/.cache")  # type: ignore[misc]
+    assert "CacheMount(target=..." in caught.value.fix
+
+
+def test_a_context_path_of_the_wrong_type_is_a_spec_error() -> None:
+    with pytest.raises(SpecError, match="Context got int"):
+        Context(5)  # type: ignore[arg-type]
