@@ -51,6 +51,11 @@ class Model(BaseModel):
         except SpecError as exc:
             raise exc.at(where(caller_origin())) from None
 
+    # This __init__ only translates errors: marked as pydantic marks its own, validation
+    # (model_validate, used by every verb) does not call it, which would run each
+    # validator twice.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy with ``update`` applied, validated again like any new value."""
         if self._made_by is not None:
