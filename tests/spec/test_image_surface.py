@@ -211,7 +211,8 @@ def test_a_plan_copying_from_200_images_compiles() -> None:
         target = target.copy(source.named(f"src{i}") / f"/out/{i}", f"/app/{i}")
     plan = compile(target)
     assert len(plan.stages) == 201
-    assert plan.stages[-1].depends_on == tuple(stage.digest for stage in plan.stages[:-1])
+    assert len(set(plan.stages[-1].depends_on)) == 200
+    assert render(plan).dockerfile.count("COPY --from=") == 200
 
 
 def test_the_workdir_is_carried_across_images_and_checked_per_step(tmp_path: Path) -> None:
