@@ -24,7 +24,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from framework import Context, DockerEngine, Image, SilentProgress, build
+from framework import (
+    Context,
+    DockerEngine,
+    Image,
+    Inline,
+    SilentProgress,
+    build,
+    compile,
+    render,
+)
 from framework.engines.docker import find_client
 from framework.images import image_size
 from pipelines.flask_app import flask_app
@@ -252,6 +261,46 @@ def bench_overhead(reps: int) -> list[Row]:
     return [flask, synthetic]
 
 
+def _chain(steps: int) -> Image:
+    image = Image.from_("debian:bookworm-slim").workdir("/app")
+    for i in range(steps):
+        image = image.run(["echo", str(i)]) if i % 2 else image.env({f"V{i}": str(i)})
+    return image
+
+
+def _fan_in(sources: int) -> Image:
+    target = Image.from_("debian:bookworm-slim").workdir("/app")
+    for i in range(sources):
+        source = Image.from_("debian:bookworm-slim").copy(Inline(f"{i}\n"), f"/out/{i}")
+        target = target.copy(source.named(f"src{i}") / f"/out/{i}", f"data/{i}")
+    return target
+
+
+def bench_chaining(reps: int) -> list[Row]:
+    """Describe, compile and render, in this process: chaining must stay linear."""
+    cases = (
+        (Row("7c. describe + compile + render, a 2,000-step chain"), lambda: _chain(2000)),
+        (Row("7d. describe + compile + render, one image copying from 200"), lambda: _fan_in(200)),
+    )
+    for row, describe in cases:
+        describe()  # warm-up
+        described: list[float] = []
+        for _ in range(reps):
+            started = time.perf_counter()
+            image = describe()
+            middle = time.perf_counter()
+            plan = compile(image)
+            render(plan)
+            row.framework.append(time.perf_counter() - started)
+            described.append(middle - started)
+        row.notes.update(
+            describe_seconds=round(statistics.median(described), 4),
+            stages=len(plan.stages),
+            steps=sum(len(stage.steps) for stage in plan.stages),
+        )
+    return [row for row, _ in cases]
+
+
 def write_markdown(rows: list[Row], meta: dict[str, object], target: Path) -> None:
     lines = [
         "# Benchmarks",
@@ -295,7 +344,16 @@ def main() -> int:
     parser.add_argument("--cold-reps", type=int, default=3)
     parser.add_argument("--files", type=int, default=20_000)
     parser.add_argument("--smoke", action="store_true", help="one repetition, small context")
+    parser.add_argument(
+        "--chaining",
+        action="store_true",
+        help="only the in-process chaining cases (no daemon); print them, write nothing",
+    )
     args = parser.parse_args()
+    if args.chaining:
+        for row in bench_chaining(args.reps):
+            print(f"{row.case}: {statistics.median(row.framework):.3f}s {row.notes}")
+        return 0
     if args.smoke:
         args.reps, args.cold_reps, args.files = 1, 1, 500
     docker = Docker()
@@ -312,6 +370,7 @@ def main() -> int:
             print(f"bench: {name} ...", file=sys.stderr, flush=True)
             rows += runner(work / name)
     rows += bench_overhead(args.reps)
+    rows += bench_chaining(args.reps)
     meta: dict[str, object] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",

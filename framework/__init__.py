@@ -4,7 +4,7 @@
 >>> app = Image.from_("python:3.11-slim").workdir("/app").cmd(["python", "app.py"])
 """
 
-from typing import TYPE_CHECKING, Any
+import typing
 
 from framework.build import build, build_async
 from framework.errors import (
@@ -22,13 +22,13 @@ from framework.render import render
 from framework.script import run_script
 from framework.spec import CacheMount, Context, Image, Inline, Secret
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from framework.engines import BuildResult, DockerEngine, StepReport
 
 _ENGINE_NAMES = {"BuildResult", "DockerEngine", "StepReport"}
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> typing.Any:
     """Engine classes load on first use: describing images does not import them."""
     if name in _ENGINE_NAMES:
         from framework import engines

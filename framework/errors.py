@@ -5,6 +5,7 @@
     FrameworkError                 base of everything below
      ├── UsageError                the command line or a pipeline parameter's value is wrong
      ├── SpecError                 the image description is invalid (before any engine starts)
+     │    └── UnknownInstruction   an Image has no such method (also an AttributeError)
      ├── EngineUnavailable         no engine answers, or it cannot run a BuildKit build
      │    └── LegacyBuilderError   the Docker client would fall back to the legacy builder
      ├── BuildError                the engine ran the build and a step failed
@@ -30,6 +31,7 @@ __all__ = [
     "LegacyBuilderError",
     "SpecError",
     "Terminated",
+    "UnknownInstruction",
     "UsageError",
 ]
 
@@ -70,6 +72,15 @@ class SpecError(FrameworkError):
         if self.where is not None or where is None:
             return self
         return SpecError(self.problem, fix=self.fix, where=where)
+
+
+class UnknownInstruction(SpecError, AttributeError):
+    """A method or attribute an ``Image`` does not have (``image.volume(...)``).
+
+    Also an ``AttributeError``, so ``hasattr()`` and ``getattr(..., default)`` work as
+    for any object; ``fix`` lists the instructions that exist, and the closest one as
+    "did you mean" when there is one.
+    """
 
 
 class EngineUnavailable(FrameworkError):

@@ -1,4 +1,8 @@
-"""What users build: ``Image``, its steps, sources, mounts and secrets (frozen pydantic)."""
+"""What users build: ``Image``, its steps, sources, mounts and secrets.
+
+``Image`` is a frozen plain class (see :mod:`framework.spec.image` for why); the values
+it holds are frozen pydantic models, validated when made.
+"""
 
 from framework.spec._base import Origin
 from framework.spec.image import Image, StagePath

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -20,18 +22,75 @@ class Model(BaseModel):
     """Frozen, strict-keyed base of every spec value.
 
     Built directly (``CacheMount(target=...)``), bad values raise :class:`SpecError`
-    naming the field, like the chaining API does.
+    naming the field, like the chaining API does. No way of making one skips
+    validation: ``model_copy(update=...)`` validates the result again, and
+    ``model_construct`` is refused. Values compare and hash by what they describe:
+    where they were declared (``origin``) is left out, so equal descriptions are equal.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    def __init__(self, /, **data: Any) -> None:
+    _made_by: ClassVar[str | None] = None
+    """How a value whose constructor checks more than its fields is made; such a value
+    refuses ``model_copy``, which could only check the fields."""
+
+    def __init__(self, /, *args: Any, **data: Any) -> None:
+        if args:
+            fields = ", ".join(
+                f"{name}=..." for name in type(self).model_fields if name != "origin"
+            )
+            raise SpecError(
+                f"{type(self).__name__} takes its fields by name",
+                fix=f"call {type(self).__name__}({fields})",
+                where=where(caller_origin()),
+            )
         try:
             super().__init__(**data)
         except ValidationError as exc:
             raise _invalid(type(self), exc, caller_origin()) from None
         except SpecError as exc:
             raise exc.at(where(caller_origin())) from None
+
+    # This __init__ only translates errors: marked as pydantic marks its own, validation
+    # (model_validate, used by every verb) does not call it, which would run each
+    # validator twice.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with ``update`` applied, validated again like any new value."""
+        if self._made_by is not None:
+            raise SpecError(
+                f"{type(self).__name__}.model_copy() would skip the checks of {self._made_by}",
+                fix=f"make a new one with {self._made_by}",
+                where=where(caller_origin()),
+            )
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        data.update(update or {})
+        return validated(type(self), caller_origin(), **data)
+
+    @classmethod
+    def model_construct(  # type: ignore[override]  # the pydantic plugin types it per model
+        cls, _fields_set: set[str] | None = None, **values: Any
+    ) -> Self:
+        """Refused: it would make a value without validating it."""
+        raise SpecError(
+            f"{cls.__name__}.model_construct() would skip validation",
+            fix=f"build it the documented way (see help({_help_topic(cls)}))",
+            where=where(caller_origin()),
+        )
+
+    def _meaning(self) -> tuple[object, ...]:
+        fields = type(self).model_fields
+        return tuple(getattr(self, name) for name, info in fields.items() if name != "origin")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, Model)
+        return self._meaning() == other._meaning()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._meaning()))
 
 
 class Origin(Model):
@@ -52,17 +111,27 @@ def caller_origin() -> Origin | None:
         if not filename.startswith(_FRAMEWORK_DIR) and "/pydantic/" not in filename:
             if filename.startswith("<"):
                 return None
-            return Origin(file=_display_path(filename), line=frame.f_lineno)
+            return Origin(file=_display_path(filename, os.getcwd()), line=frame.f_lineno)
         frame = frame.f_back
     return None
 
 
-def _display_path(filename: str) -> str:
+@functools.lru_cache(maxsize=256)
+def _display_path(filename: str, cwd: str) -> str:
+    """``filename`` relative to ``cwd`` when inside it (resolved once per pair)."""
     path = Path(filename)
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.resolve().relative_to(Path(cwd).resolve()))
     except ValueError:
         return str(path)
+
+
+def declared_path(path: str | Path, origin: Origin | None) -> Path:
+    """``path`` on this machine, absolute: ``~`` expanded, a relative path joined to the
+    directory of the file that declared it (``origin``), or to the working directory in
+    an interactive session, where there is no file."""
+    base = Path(origin.file).resolve().parent if origin else Path.cwd()
+    return (base / Path(path).expanduser()).resolve()
 
 
 def origin_field() -> Origin | None:
@@ -92,9 +161,39 @@ def _invalid(cls: type[BaseModel], exc: ValidationError, at: Origin | None) -> S
     loc = ".".join(str(part) for part in first["loc"]) or cls.__name__
     return SpecError(
         f"invalid {cls.__name__.lower()} {loc}: {first['msg']}",
-        fix=f"pass a valid value for {loc!r} (see help(framework.{cls.__name__}))",
+        fix=f"pass a valid value for {loc!r} (see help({_help_topic(cls)}))",
         where=where(at),
     )
+
+
+# What documents how each value is made: the Image method that makes a step, the class
+# users call for the rest. A name not listed is looked up on ``framework`` itself.
+_HELP = {
+    "Run": "Image.run",
+    "Copy": "Image.copy",
+    "Env": "Image.env",
+    "Workdir": "Image.workdir",
+    "User": "Image.user",
+    "Label": "Image.label",
+    "Expose": "Image.expose",
+    "Entrypoint": "Image.entrypoint",
+    "Cmd": "Image.cmd",
+    "Healthcheck": "Image.healthcheck",
+    "StagePath": "Image.copy",
+    "ContextPath": "Context",
+    "SecretUse": "Secret.as_env",
+}
+
+
+def _help_topic(cls: type) -> str:
+    """``framework.X`` (or ``framework.Image.method``) that documents ``cls``; it exists."""
+    import framework  # the package imports this module: look names up when needed
+
+    dotted = _HELP.get(cls.__name__, cls.__name__)
+    target: object = framework
+    for part in dotted.split("."):
+        target = getattr(target, part, None)
+    return f"framework.{dotted}" if target is not None else "framework.Image"
 
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

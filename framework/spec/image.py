@@ -3,6 +3,19 @@
 Every method returns a new ``Image``; the receiver is unchanged and can be the base
 of many others. Copying a path out of another image (``builder / "/out/app"``) makes
 that image a stage of this one: multistage builds come from plain references.
+
+``Image`` is a plain class with ``__slots__``, not a pydantic model: its public face is
+the Dockerfile verbs and a few documented attributes (``base``, ``steps``, ``name``,
+``origin``, ``final_workdir``), nothing else. A pydantic model would add some thirty
+public methods (``model_copy`` among them, which builds a copy without validating it)
+and report a misspelt verb from inside pydantic. Here there is one way in:
+:meth:`Image.from_` or :meth:`Image.scratch` (calling ``Image(...)`` is refused), and
+each verb validates only what it adds: the new step (a validated pydantic model) and
+the invariants it touches, against facts the image keeps (the current workdir, the
+variable names it sets). Chaining is linear, not a re-validation of every step.
+Images compare and hash by what they describe (base, steps, name), never by where they
+were declared; attributes cannot be set; an unknown attribute raises
+:class:`~framework.errors.UnknownInstruction` listing the verbs that exist.
 """
 
 from __future__ import annotations
@@ -13,11 +26,12 @@ import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any, Concatenate, Literal, ParamSpec
+from typing import Any, Concatenate, Literal, NoReturn, ParamSpec, final
 
-from pydantic import model_validator
+from pydantic import GetCoreSchemaHandler, model_validator
+from pydantic_core import core_schema
 
-from framework.errors import SpecError
+from framework.errors import SpecError, UnknownInstruction
 from framework.spec._base import (
     Model,
     Origin,
@@ -79,17 +93,89 @@ _REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]*")
 Command = str | Sequence[str]
 
 
-class Image(Model):
+def _mapping_argument(
+    method: Callable[Concatenate[Image, P], Image],
+) -> Callable[Concatenate[Image, P], Image]:
+    """Refuse a first argument that is not a mapping, before the method merges it."""
+
+    @functools.wraps(method)
+    def checked(self: Image, /, *args: P.args, **kwargs: P.kwargs) -> Image:
+        if args and args[0] is not None and not isinstance(args[0], Mapping):
+            raise SpecError(
+                f".{method.__name__}() got a {type(args[0]).__name__}, not a mapping",
+                fix=f"pass NAME=value pairs or a dict: .{method.__name__}({{'NAME': 'value'}})",
+                where=where(caller_origin()),
+            )
+        return method(self, *args, **kwargs)
+
+    return checked
+
+
+def _cache_mounts(cache: object, origin: Origin | None) -> list[str | CacheMount]:
+    if isinstance(cache, str | CacheMount):
+        return [cache]
+    if isinstance(cache, Sequence) and not isinstance(cache, bytes):
+        return list(cache)
+    raise SpecError(
+        f"run cache is a {type(cache).__name__}",
+        fix="give a mount path, a CacheMount, or a list of them",
+        where=where(origin),
+    )
+
+
+@final
+class Image:
     """A container image: a base and the steps applied to it.
 
     Start with :meth:`from_` (an image reference, or another ``Image``) or
     :meth:`scratch`; chain steps; pass the result to :func:`framework.build`.
+    ``base`` is the reference, the base ``Image`` or ``None`` (scratch); ``steps`` the
+    steps in order; ``name`` the name given with :meth:`named`; ``origin`` where the
+    image was started in user code.
     """
 
-    base: str | Image | None
-    steps: tuple[Step, ...] = ()
-    name: str | None = None
-    origin: Origin | None = origin_field()
+    __slots__ = ("_base", "_env_names", "_hash", "_name", "_origin", "_steps", "_workdir")
+
+    _base: str | Image | None
+    _steps: tuple[Step, ...]
+    _name: str | None
+    _origin: Origin | None
+    _workdir: str | None
+    _env_names: frozenset[str]
+    _hash: int | None
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        raise SpecError(
+            "Image(...) is not how an image starts",
+            fix="start from a reference with Image.from_('python:3.11-slim'), from another"
+            " image with Image.from_(image), or from nothing with Image.scratch()",
+            where=where(caller_origin()),
+        )
+
+    @classmethod
+    def _make(
+        cls,
+        base: str | Image | None,
+        steps: tuple[Step, ...],
+        *,
+        name: str | None,
+        origin: Origin | None,
+        workdir: str | None,
+        env_names: frozenset[str],
+    ) -> Image:
+        """The one place an ``Image`` is made; callers have validated what they changed."""
+        image = object.__new__(cls)
+        for slot, value in (
+            ("_base", base),
+            ("_steps", steps),
+            ("_name", name),
+            ("_origin", origin),
+            ("_workdir", workdir),
+            ("_env_names", env_names),
+            ("_hash", None),
+        ):
+            object.__setattr__(image, slot, value)
+        return image
 
     # -- construction -------------------------------------------------------------
 
@@ -99,28 +185,78 @@ class Image(Model):
         origin = caller_origin()
         if isinstance(base, str):
             _check_reference(base, origin)
-        elif not isinstance(base, Image):
-            raise SpecError(
-                f"Image.from_ got {type(base).__name__}",
-                fix="pass an image reference string or an Image",
-                where=where(origin),
+            return cls._make(
+                base, (), name=None, origin=origin, workdir=None, env_names=frozenset()
             )
-        return validated(cls, origin, base=base, origin=origin)
+        if isinstance(base, Image):
+            return cls._make(
+                base, (), name=None, origin=origin, workdir=base._workdir, env_names=base._env_names
+            )
+        raise SpecError(
+            f"Image.from_ got {type(base).__name__}",
+            fix="pass an image reference string or an Image",
+            where=where(origin),
+        )
 
     @classmethod
     def scratch(cls) -> Image:
         """Start from an empty filesystem."""
-        origin = caller_origin()
-        return validated(cls, origin, base=None, origin=origin)
-
-    def _evolve(self, **changes: Any) -> Image:
-        """A new image with ``changes``, validated again (never ``model_copy``)."""
-        data = {name: getattr(self, name) for name in type(self).model_fields}
-        data.update(changes)
-        return validated(type(self), changes.get("origin", self.origin), **data)
+        return cls._make(
+            None, (), name=None, origin=caller_origin(), workdir=None, env_names=frozenset()
+        )
 
     def _with(self, step: Step) -> Image:
-        return self._evolve(steps=(*self.steps, step))
+        """This image and the validated ``step``: checks what the step adds, nothing else."""
+        workdir, env_names = self._workdir, self._env_names
+        path = step.path if isinstance(step, Workdir) else None
+        path = step.dest if isinstance(step, Copy) else path
+        if path is not None and not path.startswith("/") and workdir is None:
+            kind = "workdir" if isinstance(step, Workdir) else "copy destination"
+            raise SpecError(
+                f"relative {kind} {path!r} but no workdir is set before it",
+                fix="use an absolute path, or call .workdir('/abs/path') first",
+                where=where(step.origin),
+            )
+        if isinstance(step, Workdir):
+            workdir = resolve_path(step.path, workdir)
+        if isinstance(step, Env):
+            env_names = env_names | {name for name, _ in step.values}
+        steps = (*self._steps, step)
+        return Image._make(
+            self._base,
+            steps,
+            name=self._name,
+            origin=self._origin,
+            workdir=workdir,
+            env_names=env_names,
+        )
+
+    # -- what the image holds --------------------------------------------------------
+
+    @property
+    def base(self) -> str | Image | None:
+        """The image reference, the ``Image`` this one builds on, or ``None`` (scratch)."""
+        return self._base
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """The steps, in order (not those of a base ``Image``)."""
+        return self._steps
+
+    @property
+    def name(self) -> str | None:
+        """The name given with :meth:`named`, or ``None``."""
+        return self._name
+
+    @property
+    def origin(self) -> Origin | None:
+        """Where the image was started in user code (``file:line``), when known."""
+        return self._origin
+
+    @property
+    def final_workdir(self) -> str | None:
+        """The workdir after all steps, as far as the description sets it."""
+        return self._workdir
 
     # -- steps ----------------------------------------------------------------------
 
@@ -140,7 +276,7 @@ class Image(Model):
         ``Secret.env(...).as_env(...)`` / ``.as_file(...)`` uses.
         """
         origin = caller_origin()
-        caches = [cache] if isinstance(cache, str | CacheMount) else list(cache)
+        caches = _cache_mounts(cache, origin)
         mounts = [
             validated(CacheMount, origin, target=c) if isinstance(c, str) else c for c in caches
         ]
@@ -159,7 +295,7 @@ class Image(Model):
         return self._with(step)
 
     @_checked_options
-    def copy(  # type: ignore[override]  # Dockerfile's verb; BaseModel.copy is deprecated
+    def copy(
         self,
         source: Context | ContextPath | Inline | StagePath,
         dest: str,
@@ -192,6 +328,7 @@ class Image(Model):
             )
         return self._with(step)
 
+    @_mapping_argument
     def env(self, values: Mapping[str, str] | None = None, /, **more: str) -> Image:
         """Set environment variables: ``.env(PORT="5000")`` or ``.env({"PORT": "5000"})``."""
         origin = caller_origin()
@@ -210,6 +347,7 @@ class Image(Model):
         origin = caller_origin()
         return self._with(validated(User, origin, user=user, origin=origin))
 
+    @_mapping_argument
     def label(self, values: Mapping[str, str] | None = None, /, **more: str) -> Image:
         """Set labels: ``.label({"org.opencontainers.image.source": url})``."""
         origin = caller_origin()
@@ -287,15 +425,34 @@ class Image(Model):
     def named(self, name: str) -> Image:
         """Give the image a name for people (progress, errors, Dockerfile stage names)."""
         origin = caller_origin()
+        if not isinstance(name, str):
+            raise SpecError(
+                f"image name is {type(name).__name__}, not a string",
+                fix="give the name as a string",
+                where=where(origin),
+            )
         if not name.strip():
             raise SpecError(
                 "image name is empty", fix="give a non-empty name, or none", where=where(origin)
             )
-        return self._evolve(name=name)
+        return Image._make(
+            self._base,
+            self._steps,
+            name=name,
+            origin=self._origin,
+            workdir=self._workdir,
+            env_names=self._env_names,
+        )
 
     @_checked_options
     def apply(self, fragment: Callable[[Image], Image]) -> Image:
         """Apply a reusable fragment, a function ``Image -> Image``."""
+        if not callable(fragment):
+            raise SpecError(
+                f".apply() got {type(fragment).__name__}, not a function",
+                fix="pass a function that takes an Image and returns one",
+                where=where(caller_origin()),
+            )
         result = fragment(self)
         if not isinstance(result, Image):
             raise SpecError(
@@ -311,35 +468,70 @@ class Image(Model):
         origin = caller_origin()
         return validated(StagePath, origin, image=self, path=path, origin=origin)
 
-    # -- derived facts --------------------------------------------------------------
+    # -- value semantics -------------------------------------------------------------
 
-    @functools.cached_property
-    def final_workdir(self) -> str | None:
-        """The workdir after all steps, as far as the description sets it (computed once)."""
-        current = self.base.final_workdir if isinstance(self.base, Image) else None
-        for step in self.steps:
-            if isinstance(step, Workdir):
-                current = resolve_path(step.path, current)
-        return current
+    def _meaning(self) -> tuple[object, ...]:
+        return (self._base, self._steps, self._name)
 
-    @model_validator(mode="after")
-    def _check_relative_paths(self) -> Image:
-        if self.name is not None and not self.name.strip():
-            raise SpecError("image name is empty", fix="give a non-empty name, or none")
-        current = self.base.final_workdir if isinstance(self.base, Image) else None
-        for step in self.steps:
-            path = step.path if isinstance(step, Workdir) else None
-            path = step.dest if isinstance(step, Copy) else path
-            if path is not None and not path.startswith("/") and current is None:
-                kind = "workdir" if isinstance(step, Workdir) else "copy destination"
-                raise SpecError(
-                    f"relative {kind} {path!r} but no workdir is set before it",
-                    fix="use an absolute path, or call .workdir('/abs/path') first",
-                    where=where(step.origin),
-                )
-            if isinstance(step, Workdir):
-                current = resolve_path(step.path, current)
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Image):
+            return NotImplemented
+        return self is other or (hash(self) == hash(other) and self._meaning() == other._meaning())
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            object.__setattr__(self, "_hash", hash(self._meaning()))
+        assert self._hash is not None
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"Image(base={self._base!r}, steps={self._steps!r}, name={self._name!r})"
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(
+            f"an Image is immutable: .{name} cannot be set (each method returns a new Image)"
+        )
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"an Image is immutable: .{name} cannot be deleted")
+
+    def __copy__(self) -> Image:
         return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Image:
+        return self
+
+    def __getattr__(self, name: str) -> NoReturn:
+        """Only called for a name the class does not have: say which ones it has."""
+        if name.startswith("_"):
+            raise AttributeError(f"'Image' object has no attribute {name!r}")
+        raise _unknown_instruction(name)
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """In a pydantic field (``StagePath.image``), an ``Image`` is taken as it is."""
+        return core_schema.is_instance_schema(cls)
+
+
+# Dockerfile instructions an Image spells another way, for the "did you mean" hint.
+_SPELLED_AS = {"add": "copy", "from": "from_", "arg": "env", "maintainer": "label"}
+
+
+def _unknown_instruction(name: str) -> UnknownInstruction:
+    public = [n for n in dir(Image) if not n.startswith("_")]
+    attributes = [n for n in public if isinstance(getattr(Image, n), property)]
+    methods = [n for n in public if n not in attributes]
+    close = difflib.get_close_matches(name.lower(), public, n=1)
+    suggestion = _SPELLED_AS.get(name.lower()) or (close[0] if close else None)
+    hint = f"did you mean .{suggestion}? " if suggestion else ""
+    return UnknownInstruction(
+        f"an Image has no .{name}",
+        fix=f"{hint}an Image's methods are {', '.join('.' + m for m in methods)};"
+        f" its attributes {', '.join('.' + a for a in attributes)}",
+        where=where(caller_origin()),
+    )
 
 
 class StagePath(Model):
@@ -365,7 +557,6 @@ class StagePath(Model):
 
 
 Copy.model_rebuild(_types_namespace={"StagePath": StagePath})
-Image.model_rebuild()
 
 
 def _check_reference(ref: str, origin: Origin | None) -> None:
@@ -396,9 +587,13 @@ def _argv(command: Command, what: str, origin: Origin | None) -> tuple[str, ...]
     return argv if argv is not None else ("/bin/sh", "-c", script or "")
 
 
-def _pairs(
-    values: Mapping[str, str], what: str, origin: Origin | None
-) -> tuple[tuple[str, str], ...]:
+def _pairs(values: object, what: str, origin: Origin | None) -> tuple[tuple[str, str], ...]:
+    if not isinstance(values, Mapping):
+        raise SpecError(
+            f"{what} values are a {type(values).__name__}, not a mapping",
+            fix="pass NAME=value pairs, or a dict: {'NAME': 'value'}",
+            where=where(origin),
+        )
     for key, value in values.items():
         if not isinstance(value, str):
             raise SpecError(

@@ -20,6 +20,7 @@ from framework.spec._base import (
     check_env_name,
     check_mount_target,
     check_text,
+    declared_path,
     validated,
     where,
 )
@@ -102,7 +103,10 @@ class Secret(Model):
     """A secret value read at build time, from an environment variable or a file.
 
     ``Secret.env("API_TOKEN")`` or ``Secret.file("~/.netrc")``; ``id`` defaults to the
-    variable name or the file's name. The value is read only by the engine when the
+    variable name or the file's name. A relative file path resolves as a
+    :class:`Context`'s does: against the directory of the file that declares the
+    secret (the working directory in an interactive session), never the directory the
+    build happens to run from. The value is read only by the engine when the
     build starts: it never enters the image, its config or history, the plan or its
     digests, or any line the framework prints. Use it in a run step with
     :meth:`as_env` or :meth:`as_file`. Like BuildKit's own secrets, a value is not part of
@@ -133,13 +137,16 @@ class Secret(Model):
 
     @classmethod
     def file(cls, path: str | Path, *, id: str | None = None) -> Secret:
-        """A secret whose value is the content of the file at ``path`` at build time."""
+        """A secret whose value is the content of the file at ``path`` at build time.
+
+        A relative ``path`` is relative to the declaring file's directory (see above).
+        """
         origin = caller_origin()
         if not isinstance(path, str | Path):
             raise SpecError(
                 f"Secret.file got {type(path).__name__}", fix="pass a path", where=where(origin)
             )
-        full = Path(path).expanduser().resolve()
+        full = declared_path(path, origin)
         default = re.sub(r"[^A-Za-z0-9_.-]", "_", full.name).lstrip("._-") or "secret"
         return validated(cls, origin, id=id or default, source="file", name=str(full))
 

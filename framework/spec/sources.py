@@ -10,12 +10,20 @@ import hashlib
 import posixpath
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
 from framework.errors import SpecError
-from framework.spec._base import Model, Origin, caller_origin, check_text, origin_field, where
+from framework.spec._base import (
+    Model,
+    Origin,
+    caller_origin,
+    check_text,
+    declared_path,
+    origin_field,
+    where,
+)
 from framework.spec.dockerignore import IGNORE_FILE, check_patterns, read_dockerignore
 from framework.spec.patterns import PathFilter
 
@@ -41,6 +49,8 @@ class Context(Model):
     or in the file, is a :class:`SpecError` naming it.
     """
 
+    _made_by: ClassVar[str | None] = "Context(path, ...)"
+
     path: Path
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
@@ -57,10 +67,15 @@ class Context(Model):
         origin: Origin | None = None,
     ) -> None:
         origin = origin or caller_origin()
+        if not isinstance(path, str | Path):
+            raise SpecError(
+                f"Context got {type(path).__name__}, not a path",
+                fix="pass the directory as a string or a pathlib.Path",
+                where=where(origin),
+            )
         include = (include,) if isinstance(include, str) else tuple(include)
         exclude = (exclude,) if isinstance(exclude, str) else tuple(exclude)
-        base = Path(origin.file).resolve().parent if origin else Path.cwd()
-        resolved = (base / Path(path).expanduser()).resolve()
+        resolved = declared_path(path, origin)
         if not resolved.is_dir():
             raise SpecError(
                 f"context directory {str(path)!r} does not exist (looked at {resolved})",
@@ -98,6 +113,8 @@ class Context(Model):
 
 class ContextPath(Model):
     """A file or directory inside a :class:`Context`, relative to its root."""
+
+    _made_by: ClassVar[str | None] = "context / 'path'"
 
     kind: Literal["context"] = "context"
     context: Context

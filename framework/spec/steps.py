@@ -91,7 +91,7 @@ class Run(_Step):
     env: tuple[tuple[str, str], ...] = ()
     cache: tuple[CacheMount, ...] = ()
     secrets: tuple[SecretUse, ...] = ()
-    network: bool = True
+    network: bool = Field(default=True, strict=True)
 
     @model_validator(mode="after")
     def _check(self) -> Run:

@@ -157,9 +157,9 @@ def test_scratch_stage_has_no_base() -> None:
 def test_compile_does_not_change_the_image() -> None:
     builder = builder_image()
     target = Image.from_("debian").copy(builder / "/out/app", "/app")
-    before = target.model_dump(mode="json")
+    before = repr(target)
     compile(target)
-    assert target.model_dump(mode="json") == before
+    assert repr(target) == before
     assert isinstance(target.steps[0], Copy)
 
 
@@ -422,7 +422,7 @@ def test_a_cycle_between_stages_is_a_spec_error() -> None:
     # still refuses it instead of recursing forever.
     a = Image.from_("alpine:3.19").run("true")
     b = Image.from_(a).run("true")
-    object.__setattr__(a, "base", b)  # a now builds on b, which builds on a
+    object.__setattr__(a, "_base", b)  # a now builds on b, which builds on a
     with pytest.raises(SpecError) as caught:
         compile(b)
     assert "cycle" in caught.value.problem
