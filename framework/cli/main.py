@@ -322,7 +322,7 @@ def _plan(args: argparse.Namespace, plan: BuildPlan) -> int:
             "stages": [
                 {
                     "name": stage.name,
-                    "digest": stage.digest,
+                    "id": stage.id,
                     "base": stage.base,
                     "base_stage": None
                     if stage.base_stage is None
@@ -338,7 +338,7 @@ def _plan(args: argparse.Namespace, plan: BuildPlan) -> int:
     for stage in plan.stages:
         base = stage.base or (plan.stage(stage.base_stage).name if stage.base_stage else "scratch")
         marker = "  (target)" if stage is plan.target else ""
-        print(f"stage {stage.name}  {stage.digest}{marker}")
+        print(f"stage {stage.name}  {stage.id}{marker}")
         print(f"  FROM {base}")
         for number, step in enumerate(stage.steps, start=1):
             print(f"  {number:>2}. {describe_step(plan, step)}")

@@ -26,9 +26,9 @@ from framework.engines.base import BuildRequest, BuildResult, Redactor, StepRepo
 from framework.engines.dagger.mapping import DaggerMapping, Unsupported
 from framework.engines.staging import stage_context
 from framework.errors import BuildError, EngineUnavailable
-from framework.plan import FILESYSTEM_STEPS, BuildPlan, describe_step
-from framework.render import render, run_argv
-from framework.spec import Inline, Run
+from framework.plan import BuildPlan, RunOp, changes_filesystem, describe_step
+from framework.render import render
+from framework.spec import Inline
 from framework.spec.sources import ContextPath
 
 __all__ = ["DaggerEngine"]
@@ -143,7 +143,7 @@ class DaggerEngine:
             platform=request.platform,
         )
         containers = await mapping.containers(request.plan)
-        target = containers[request.plan.digest]
+        target = containers[request.plan.target.id]
         await target.sync()
         for tag in request.tags:
             await target.export_image(tag)
@@ -174,12 +174,12 @@ def _exec_failure(plan: BuildPlan, exc: dagger.ExecError, redact: Redactor) -> B
     tail = tuple(redact(x) for x in (exc.stdout + exc.stderr).splitlines()[-25:])
     for stage in plan.stages:
         for number, step in enumerate(stage.steps):
-            if isinstance(step, Run) and run_argv(step) == argv:
+            if isinstance(step, RunOp) and step.argv == argv:
                 return BuildError(
                     redact(f"exit code: {exc.exit_code}"),
                     stage=stage.name,
                     step=f"{number + 1}: {describe_step(plan, step)}",
-                    command=redact(step.command()),
+                    command=redact(step.command),
                     where=None if step.origin is None else str(step.origin),
                     output_tail=tail,
                 )
@@ -208,7 +208,7 @@ def _reports(plan: BuildPlan) -> tuple[StepReport, ...]:
             stage=stage.name,
             index=number + 1,
             description=describe_step(plan, step),
-            status="unknown" if step.kind in FILESYSTEM_STEPS else "config",
+            status="unknown" if changes_filesystem(step) else "config",
             where=None if step.origin is None else str(step.origin),
         )
         for stage in plan.stages

@@ -6,9 +6,8 @@ from __future__ import annotations
 from framework.engines.base import Redactor, StepReport, StepStatus
 from framework.engines.docker.output import OutputParser, Vertex
 from framework.errors import BuildError
-from framework.plan import BuildPlan, Stage, describe_step
+from framework.plan import BuildPlan, RunOp, Stage, describe_step
 from framework.render import RenderedBuild
-from framework.spec import Run
 
 __all__ = ["failure", "locate", "reports", "step_report", "unfinished_step"]
 
@@ -119,7 +118,7 @@ def failure(
             )
         stage, number = found
         step = stage.steps[number]
-        command = step.command() if isinstance(step, Run) else None
+        command = step.command if isinstance(step, RunOp) else None
         return BuildError(
             redact(failed.error or "step failed"),
             stage=stage.name,
