@@ -323,12 +323,14 @@ def _plan(args: argparse.Namespace, plan: BuildPlan) -> int:
                 {
                     "name": stage.name,
                     "id": stage.id,
+                    "digest": plan.stage_digest(stage.id),
                     "base": stage.base,
                     "base_stage": None
                     if stage.base_stage is None
                     else plan.stage(stage.base_stage).name,
                     "depends_on": [plan.stage(d).name for d in stage.depends_on],
                     "steps": [describe_step(plan, step) for step in stage.steps],
+                    "step_digests": list(plan.step_digests[stage.id][1:]),
                 }
                 for stage in plan.stages
             ],
@@ -338,7 +340,7 @@ def _plan(args: argparse.Namespace, plan: BuildPlan) -> int:
     for stage in plan.stages:
         base = stage.base or (plan.stage(stage.base_stage).name if stage.base_stage else "scratch")
         marker = "  (target)" if stage is plan.target else ""
-        print(f"stage {stage.name}  {stage.id}{marker}")
+        print(f"stage {stage.name}  {plan.stage_digest(stage.id)}{marker}")
         print(f"  FROM {base}")
         for number, step in enumerate(stage.steps, start=1):
             print(f"  {number:>2}. {describe_step(plan, step)}")

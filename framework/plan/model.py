@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from framework.plan.ops import PlanStep, RunOp, StageCopyOp
@@ -51,7 +52,20 @@ class BuildPlan:
 
     @property
     def digest(self) -> str:
-        return self.target.id
+        """The target's content digest (see :mod:`framework.plan.digest`)."""
+        return self.stage_digest(self.target.id)
+
+    @functools.cached_property
+    def step_digests(self) -> dict[str, tuple[str, ...]]:
+        """Per stage id: its base's digest, then each step's (computed once, on first use:
+        it reads the copied files, through a cache of their digests)."""
+        from framework.plan.digest import step_digests  # reads files: only when asked
+
+        return step_digests(self)
+
+    def stage_digest(self, stage_id: str) -> str:
+        """The content digest of the stage ``stage_id``: its last step's."""
+        return self.step_digests[stage_id][-1]
 
     def stage(self, stage_id: str) -> Stage:
         for stage in self.stages:

@@ -55,7 +55,7 @@ def mapped(image: Image, directories: frozenset[str] = frozenset()) -> list[Call
     mapping = DaggerMapping(dag, staged=staged_path, is_directory=is_directory)
     plan = compile(image)
     containers = anyio.run(mapping.containers, plan)
-    return calls(containers[plan.digest])
+    return calls(containers[plan.target.id])
 
 
 def test_flask_pipeline_calls() -> None:
