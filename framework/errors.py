@@ -14,6 +14,9 @@
      └── Interrupted               Ctrl-C during build(): says what the build left behind
           └── Terminated           the same, by SIGTERM (exit 143)
 
+    UserWarning
+     └── LiteralDollarWarning      an env value holds ``$NAME`` literally (no expand=True)
+
 Each error carries data as attributes and renders a message that says what went wrong,
 where it was declared (``file:line`` of the pipeline when known), and how to fix it.
 No ``subprocess``, ``pydantic`` or ``dagger`` exception leaves the public API.
@@ -28,6 +31,7 @@ __all__ = [
     "ImageStoreError",
     "Interrupted",
     "LegacyBuilderError",
+    "LiteralDollarWarning",
     "SpecError",
     "Terminated",
     "UsageError",
@@ -157,3 +161,12 @@ class Terminated(Interrupted):
 
     exit_code = 143
     _cause = "terminated (SIGTERM)"
+
+
+class LiteralDollarWarning(UserWarning):
+    """An ``env`` value holds ``$NAME`` for a variable the image sets, and is stored
+    literally because expansion was not asked for (``.env(..., expand=True)``).
+
+    Issued at declaration, pointing at the pipeline's line. Silence it for a value that is
+    meant literally with :func:`warnings.filterwarnings`.
+    """

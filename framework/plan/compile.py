@@ -164,7 +164,7 @@ def _lower(step: Step, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep
             state.user = step.user
             return UserOp(user=step.user, origin=step.origin)
         case Env():
-            return EnvOp(values=step.values, origin=step.origin)
+            return EnvOp(values=step.values, expand=step.expand, origin=step.origin)
         case Label():
             return LabelOp(values=step.values, origin=step.origin)
         case Expose():

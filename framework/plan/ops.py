@@ -96,9 +96,13 @@ class StageCopyOp:
 
 @dataclass(frozen=True)
 class EnvOp:
-    """Set variables in the image config; values are literal."""
+    """Set variables in the image config. Values are literal unless ``expand``: then
+    ``$NAME``/``${NAME}`` (the only ``$`` forms such a value holds) expand from the
+    environment the image has at this step, its base image's included. The base's
+    environment is known only when the build runs, so engines expand it there."""
 
     values: tuple[tuple[str, str], ...]
+    expand: bool = False
     origin: Origin | None = None
 
 

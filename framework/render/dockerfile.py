@@ -7,7 +7,8 @@ the built image holds exactly the value in the spec:
   is ``["/bin/sh", "-c", string]``, so ``SHELL`` and Dockerfile quoting never apply,
   except a shell-form healthcheck, written verbatim as Docker's ``CMD-SHELL`` form (the
   spec keeps it to one line that no Dockerfile reads otherwise);
-- env and label values are double-quoted with ``\\``, ``"`` and ``$`` escaped. No
+- env and label values are double-quoted with ``\\``, ``"`` and ``$`` escaped (an
+  env value set with ``expand`` keeps its ``$NAME`` for BuildKit to expand). No
   Dockerfile line can hold a line break, and no frontend (20.10 to 29) has an escape
   for one in ENV or LABEL, so such values travel outside the Dockerfile without
   leaking: an env value is the build argument named like the variable
@@ -141,7 +142,11 @@ class _State:
         self.vertices: list[StepVertex] = []
 
     def env_value(self, name: str, text: str, step: EnvOp) -> str:
-        """A Dockerfile word that evaluates to ``text`` exactly in ``ENV name=...``."""
+        """A Dockerfile word that evaluates to ``text`` exactly in ``ENV name=...``, or,
+        for an expanded value, to ``text`` with its ``$NAME`` references expanded by
+        BuildKit from the image's environment (the plan allows no other ``$``)."""
+        if step.expand:
+            return _quote(text, dollars=False)
         if not _multiline(text):
             return _quote(text)
         known = self.build_args.setdefault(name, text)
@@ -345,6 +350,8 @@ def _json_path_list(paths: list[str]) -> str:
     return _json([_COPY_SPECIAL.sub(r"\\\g<0>", p) for p in paths])
 
 
-def _quote(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+def _quote(text: str, *, dollars: bool = True) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    if dollars:
+        escaped = escaped.replace("$", "\\$")
     return f'"{escaped}"'

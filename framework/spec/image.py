@@ -27,6 +27,7 @@ from framework.spec._base import (
     validated,
     where,
 )
+from framework.spec.expansion import warn_literal_references
 from framework.spec.mounts import CacheMount, SecretUse
 from framework.spec.sources import Context, ContextPath, Inline
 from framework.spec.steps import (
@@ -192,11 +193,22 @@ class Image(Model):
             )
         return self._with(step)
 
-    def env(self, values: Mapping[str, str] | None = None, /, **more: str) -> Image:
-        """Set environment variables: ``.env(PORT="5000")`` or ``.env({"PORT": "5000"})``."""
+    def env(
+        self, values: Mapping[str, str] | None = None, /, *, expand: bool = False, **more: str
+    ) -> Image:
+        """Set environment variables: ``.env(PORT="5000")`` or ``.env({"PORT": "5000"})``.
+
+        Values are literal; ``expand=True`` expands ``$NAME``/``${NAME}`` from the image's
+        environment at this step, the base image's included: ``.env(PATH="/venv/bin:$PATH",
+        expand=True)``. A literal value naming a variable the image sets warns
+        (:class:`framework.errors.LiteralDollarWarning`).
+        """
         origin = caller_origin()
         pairs = _pairs({**(values or {}), **more}, "env", origin)
-        return self._with(validated(Env, origin, values=pairs, origin=origin))
+        step = validated(Env, origin, values=pairs, expand=expand, origin=origin)
+        if not expand:
+            warn_literal_references(pairs, _env_names(self), origin)
+        return self._with(step)
 
     @_checked_options
     def workdir(self, path: str) -> Image:
@@ -422,3 +434,13 @@ def _seconds(value: object, what: str, origin: Origin | None) -> float | None:
         fix="give seconds as an int or float (e.g. 30 or 0.5), a timedelta, or None",
         where=where(origin),
     )
+
+
+def _env_names(image: Image) -> set[str]:
+    """The variables ``image``'s own env steps set (its base images' included)."""
+    names: set[str] = set()
+    current: Image | str | None = image
+    while isinstance(current, Image):
+        names.update(k for step in current.steps if isinstance(step, Env) for k, _ in step.values)
+        current = current.base
+    return names

@@ -177,7 +177,33 @@ def mounts_check(docker: Docker, tag: str) -> None:
     assert docker.run(tag, "sh", "-c", script) == ""
 
 
+def env_expand_image(_tmp: Path) -> Image:
+    return (
+        Image.from_("python:3.11-slim")
+        .env(PATH="/venv/bin:$PATH", TOOL="${PATH}:x", expand=True)
+        .env(LITERAL="no $HOME here")
+        .run("echo $PATH > /path-in-run")
+    )
+
+
+def env_expand_check(docker: Docker, tag: str) -> None:
+    base_path = _env(docker, "python:3.11-slim")["PATH"]
+    assert "/usr/local/bin" in base_path.split(":")
+    env = _env(docker, tag)
+    assert env["PATH"] == "/venv/bin:" + base_path  # the base image's PATH, expanded
+    assert env["TOOL"] == base_path + ":x"  # from the env before this step
+    assert env["LITERAL"] == "no $HOME here"
+    assert docker.run(tag, "cat", "/path-in-run").strip() == "/venv/bin:" + base_path
+
+
+def _env(docker: Docker, reference: str) -> dict[str, str]:
+    config = docker.inspect(reference)["Config"]
+    assert isinstance(config, dict)
+    return dict(item.split("=", 1) for item in config["Env"])
+
+
 CASES = [
+    Case("env-expand", env_expand_image, env_expand_check),
     Case("file-tree", file_tree_image, file_tree_check),
     Case("owner-mode", owner_mode_image, owner_mode_check),
     Case("config", config_image, config_check),

@@ -119,7 +119,7 @@ class DaggerMapping:
                 return c.with_default_args(list(step.argv))
             case EnvOp():
                 for name, value in step.values:
-                    c = c.with_env_variable(name, value, expand=False)
+                    c = c.with_env_variable(name, value, expand=step.expand)
                 return c
             case LabelOp():
                 for key, value in step.values:
