@@ -95,8 +95,10 @@ class BuildError(FrameworkError):
 
     ``stage`` and ``step`` name the failing step, ``command`` is what it ran,
     ``where`` the ``file:line`` it was declared at, ``output_tail`` the last lines
-    it printed (secret values redacted). No tag was created, unless ``tagged``: the
-    image was built and tagged and a later output (push, archive) failed.
+    it printed (secret values redacted); ``exit_code``, ``stdout_tail`` and
+    ``stderr_tail`` are set where the engine reports them apart (Dagger). No tag was
+    created, unless ``tagged``: the image was built and tagged and a later output
+    (push, archive) failed.
     """
 
     def __init__(
@@ -109,8 +111,14 @@ class BuildError(FrameworkError):
         where: str | None = None,
         output_tail: tuple[str, ...] = (),
         tagged: bool = False,
+        exit_code: int | None = None,
+        stdout_tail: tuple[str, ...] = (),
+        stderr_tail: tuple[str, ...] = (),
     ) -> None:
         self.problem = problem
+        self.exit_code = exit_code
+        self.stdout_tail = stdout_tail
+        self.stderr_tail = stderr_tail
         self.tagged = tagged
         self.stage = stage
         self.step = step

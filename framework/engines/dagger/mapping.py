@@ -35,12 +35,13 @@ from framework.plan import (
     StageCopyOp,
     UserOp,
     WorkdirOp,
+    changes_filesystem,
 )
 from framework.spec import Inline, Secret
 from framework.spec.sources import ContextPath
 from framework.spec.steps import go_duration
 
-__all__ = ["DaggerMapping", "Unsupported"]
+__all__ = ["AfterStep", "DaggerMapping", "Unsupported"]
 
 _SHARING = {
     "shared": dagger.CacheSharingMode.SHARED,
@@ -50,6 +51,7 @@ _SHARING = {
 _PROTOCOL = {"tcp": dagger.NetworkProtocol.TCP, "udp": dagger.NetworkProtocol.UDP}
 
 IsDirectory = Callable[[dagger.Container, str], Awaitable[bool]]
+AfterStep = Callable[[Stage, int, dagger.Container], Awaitable[None]]
 
 
 class Unsupported(Exception):
@@ -64,7 +66,9 @@ class DaggerMapping:
     files (staged by :mod:`framework.engines.staging`, as for the docker engine);
     ``is_directory`` answers whether a path in a stage is a directory (a copy out of
     another image needs to know; the engine asks Dagger); ``platform`` (e.g.
-    ``linux/arm64``) applies to every stage.
+    ``linux/arm64``) applies to every stage. ``after_step`` is awaited with the stage,
+    the step's index and the container after each step that changes the filesystem
+    (the engine evaluates it there, to show and report steps one by one).
     """
 
     def __init__(
@@ -74,8 +78,10 @@ class DaggerMapping:
         staged: Callable[[ContextPath | Inline], str],
         is_directory: IsDirectory,
         platform: str | None = None,
+        after_step: AfterStep | None = None,
     ) -> None:
         self._dag = client
+        self._after_step = after_step
         self._platform = None if platform is None else dagger.Platform(platform)
         self._staged = staged
         self._is_directory = is_directory
@@ -94,8 +100,10 @@ class DaggerMapping:
             container = self._dag.container(platform=self._platform).from_(stage.base)
         else:
             container = self._dag.container(platform=self._platform)
-        for step in stage.steps:
+        for number, step in enumerate(stage.steps):
             container = await self._step(container, step, built)
+            if self._after_step is not None and changes_filesystem(step):
+                await self._after_step(stage, number, container)
         return container
 
     async def _step(
