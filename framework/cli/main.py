@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 
 from framework.cli.params import resolve_arguments
 from framework.cli.targets import Pipeline, load_target, registered
+from framework.engines.registry import engine_names
 from framework.errors import EngineUnavailable, SpecError, UsageError
 from framework.failures import (
     EXIT_BUILD_FAILED,
@@ -76,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("-t", "--tag", action="append", default=[], help="tag (repeatable)")
     build.add_argument("--push", action="store_true", help="push the tags to their registry")
     build.add_argument("-o", "--output", metavar="ARCHIVE", help="also write a tar archive")
-    build.add_argument("--engine", choices=["docker", "dagger", "auto"], help="default: docker")
+    build.add_argument("--engine", choices=engine_names(), help="default: docker")
     build.add_argument("--platform", help="target platform, e.g. linux/arm64")
     build.add_argument("--cache-from", action="append", default=[], metavar="REF")
     build.add_argument("--cache-to", action="append", default=[], metavar="REF")

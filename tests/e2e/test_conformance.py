@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from framework import Context, Image, Inline, Secret, SilentProgress, build
-from framework.engines.dagger import dagger_reachable
+from framework.engines.registry import registered
 from tests.e2e.conftest import Docker
 
 
@@ -212,13 +212,14 @@ CASES = [
 ]
 
 
-@pytest.fixture(params=["docker", "dagger"])
+@pytest.fixture(params=[kind.name for kind in registered()])
 def engine(request: pytest.FixtureRequest, docker: Docker) -> str:
     name: str = request.param
-    if name == "dagger" and dagger_reachable() is None:
+    kind = next(k for k in registered() if k.name == name)
+    if kind.reachable() is None:
         pytest.skip(
-            "no Dagger engine reachable without a download (no Dagger session, no dagger "
-            "CLI on PATH); the Dagger CLI and engine image cannot be fetched on this machine"
+            f"no {name} engine reachable without a download here (for Dagger: no Dagger "
+            "session, no dagger CLI on PATH; neither can be fetched on this machine)"
         )
     return name
 
