@@ -16,6 +16,7 @@ import pytest
 
 from framework import Context, Image, Inline, Secret, SilentProgress, build
 from framework.engines.registry import registered
+from framework.errors import LiteralDollarWarning
 from tests.e2e.conftest import Docker
 
 
@@ -96,10 +97,12 @@ def owner_mode_check(docker: Docker, tag: str) -> None:
 
 
 def config_image(_tmp: Path) -> Image:
+    with pytest.warns(LiteralDollarWarning, match=r"\$PATH literally"):  # literal, as meant
+        literal = Image.from_("debian:bookworm-slim").env(
+            LITERAL='$HOME ${PATH} \\n "q"', PLAIN="1"
+        )
     return (
-        Image.from_("debian:bookworm-slim")
-        .env(LITERAL='$HOME ${PATH} \\n "q"', PLAIN="1")
-        .label({"org.example.quote": 'it\'s "$x"'})
+        literal.label({"org.example.quote": 'it\'s "$x"'})
         .workdir("/data/work")
         .user("1000:1000")
         .expose(8080)
