@@ -301,6 +301,32 @@ def bench_chaining(reps: int) -> list[Row]:
     return [row for row, _ in cases]
 
 
+def bench_plan_digest(reps: int, work: Path, files: int) -> list[Row]:
+    """The plan's content digest of a large context: first (every file read), then a
+    no-op plan in a new process (digests from the store: only directory entries read)."""
+    from framework.plan.content import FileDigests
+    from framework.plan.digest import step_digests
+
+    app = _large_context(work, files)
+    old = time.time() - 3600  # digests of files changed in the last seconds are not kept
+    for path in app.rglob("*"):
+        os.utime(path, (old, old))
+    image = Image.from_("python:3.11-slim").copy(Context(app), "/app")
+    store = work / "file-digests.sqlite3"
+    first, noop = (
+        Row(f"7e. plan digest, {files:,}-file context, first (reads every file)"),
+        Row(f"7f. plan digest, {files:,}-file context, no-op (stored file digests)"),
+    )
+    for rep in range(reps):
+        store.unlink(missing_ok=True)
+        for row in (first, noop):
+            started = time.perf_counter()
+            step_digests(compile(image), FileDigests(store))
+            if rep:  # the first repetition is the warm-up
+                row.framework.append(time.perf_counter() - started)
+    return [first, noop]
+
+
 def write_markdown(rows: list[Row], meta: dict[str, object], target: Path) -> None:
     lines = [
         "# Benchmarks",
@@ -365,6 +391,7 @@ def main() -> int:
             ("flask", lambda w: bench_flask(docker, args.cold_reps, w)),
             ("go", lambda w: bench_go(docker, args.cold_reps, w)),
             ("large", lambda w: bench_large_context(docker, args.reps, w, args.files)),
+            ("digest", lambda w: bench_plan_digest(args.reps + 1, w, args.files)),
         ):
             (work / name).mkdir()
             print(f"bench: {name} ...", file=sys.stderr, flush=True)

@@ -193,7 +193,8 @@ async def _build(
     attestations = _attestations(attest)
     secrets = read_secrets(plan)
     # Engines load on first build, so describing and rendering images imports less.
-    from framework.engines import BuildRequest, DockerEngine, select_engine
+    from framework.engines import BuildRequest, select_engine
+    from framework.engines.registry import AUTO, next_for_auto
 
     chosen, reason = select_engine(engine)
     shown = progress or default_progress()
@@ -210,14 +211,15 @@ async def _build(
         outputs=outputs,
         attest=attestations,
     )
-    try:
-        return await _build_on(chosen, reason, request)
-    except EngineUnavailable as exc:
-        if engine != "auto" or chosen.name == "docker":
-            raise
-        # auto means the first engine that answers: Dagger did not, so try docker.
-        fallback = f"auto: the Dagger engine was unavailable: {exc.problem}"
-        return await _build_on(DockerEngine(), fallback, request)
+    while True:
+        try:
+            return await _build_on(chosen, reason, request)
+        except EngineUnavailable as exc:
+            # auto means the first engine that answers: try the next one registered.
+            after = next_for_auto(chosen.name, exc.problem) if engine == AUTO else None
+            if after is None:
+                raise
+            chosen, reason = after
 
 
 async def _build_on(engine: Engine, reason: str, request: BuildRequest) -> BuildResult:

@@ -15,6 +15,9 @@
      └── Interrupted               Ctrl-C during build(): says what the build left behind
           └── Terminated           the same, by SIGTERM (exit 143)
 
+    UserWarning
+     └── LiteralDollarWarning      an env value holds ``$NAME`` literally (no expand=True)
+
 Each error carries data as attributes and renders a message that says what went wrong,
 where it was declared (``file:line`` of the pipeline when known), and how to fix it.
 No ``subprocess``, ``pydantic`` or ``dagger`` exception leaves the public API.
@@ -29,6 +32,7 @@ __all__ = [
     "ImageStoreError",
     "Interrupted",
     "LegacyBuilderError",
+    "LiteralDollarWarning",
     "SpecError",
     "Terminated",
     "UnknownInstruction",
@@ -102,8 +106,10 @@ class BuildError(FrameworkError):
 
     ``stage`` and ``step`` name the failing step, ``command`` is what it ran,
     ``where`` the ``file:line`` it was declared at, ``output_tail`` the last lines
-    it printed (secret values redacted). No tag was created, unless ``tagged``: the
-    image was built and tagged and a later output (push, archive) failed.
+    it printed (secret values redacted); ``exit_code``, ``stdout_tail`` and
+    ``stderr_tail`` are set where the engine reports them apart (Dagger). No tag was
+    created, unless ``tagged``: the image was built and tagged and a later output
+    (push, archive) failed.
     """
 
     def __init__(
@@ -116,8 +122,14 @@ class BuildError(FrameworkError):
         where: str | None = None,
         output_tail: tuple[str, ...] = (),
         tagged: bool = False,
+        exit_code: int | None = None,
+        stdout_tail: tuple[str, ...] = (),
+        stderr_tail: tuple[str, ...] = (),
     ) -> None:
         self.problem = problem
+        self.exit_code = exit_code
+        self.stdout_tail = stdout_tail
+        self.stderr_tail = stderr_tail
         self.tagged = tagged
         self.stage = stage
         self.step = step
@@ -168,3 +180,12 @@ class Terminated(Interrupted):
 
     exit_code = 143
     _cause = "terminated (SIGTERM)"
+
+
+class LiteralDollarWarning(UserWarning):
+    """An ``env`` value holds ``$NAME`` for a variable the image sets, and is stored
+    literally because expansion was not asked for (``.env(..., expand=True)``).
+
+    Issued at declaration, pointing at the pipeline's line. Silence it for a value that is
+    meant literally with :func:`warnings.filterwarnings`.
+    """

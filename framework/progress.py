@@ -12,11 +12,11 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Protocol, TextIO
 
+from framework.outcome import BuildResult, StepKey, StepReport
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
-
-    from framework.engines.base import BuildResult, StepReport
 
 __all__ = [
     "GitHubProgress",
@@ -34,8 +34,8 @@ class Progress(Protocol):
     """Receives build events; every method must return quickly."""
 
     def begin(self, engine: str, target: str) -> None: ...
-    def step_started(self, key: str, description: str) -> None: ...
-    def step_output(self, key: str, line: str) -> None: ...
+    def step_started(self, key: StepKey, description: str) -> None: ...
+    def step_output(self, key: StepKey, line: str) -> None: ...
     def step_finished(self, report: StepReport) -> None: ...
     def end(self, result: BuildResult | None) -> None: ...
 
@@ -46,10 +46,10 @@ class SilentProgress:
     def begin(self, engine: str, target: str) -> None:
         pass
 
-    def step_started(self, key: str, description: str) -> None:
+    def step_started(self, key: StepKey, description: str) -> None:
         pass
 
-    def step_output(self, key: str, line: str) -> None:
+    def step_output(self, key: StepKey, line: str) -> None:
         pass
 
     def step_finished(self, report: StepReport) -> None:
@@ -70,10 +70,10 @@ class RecordingProgress:
     def begin(self, engine: str, target: str) -> None:
         self.shown.begin(engine, target)
 
-    def step_started(self, key: str, description: str) -> None:
+    def step_started(self, key: StepKey, description: str) -> None:
         self.shown.step_started(key, description)
 
-    def step_output(self, key: str, line: str) -> None:
+    def step_output(self, key: StepKey, line: str) -> None:
         self.shown.step_output(key, line)
 
     def step_finished(self, report: StepReport) -> None:
@@ -98,17 +98,17 @@ class PlainProgress:
     def begin(self, engine: str, target: str) -> None:
         self._print(f"==> building {target} with engine {engine}")
 
-    def step_started(self, key: str, description: str) -> None:
+    def step_started(self, key: StepKey, description: str) -> None:
         self._print(f"[{key}] {description}")
 
-    def step_output(self, key: str, line: str) -> None:
+    def step_output(self, key: StepKey, line: str) -> None:
         if self._show_output:
             self._print(f"[{key}]   | {line}")
 
     def step_finished(self, report: StepReport) -> None:
         if report.status == "config":
             return
-        key = f"{report.stage} {report.index}"
+        key = report.key
         self._print(f"[{key}] {report.status.upper()} {report.duration:.1f}s")
 
     def end(self, result: BuildResult | None) -> None:
@@ -132,9 +132,9 @@ class LiveProgress:
         from rich.live import Live
 
         self._console = console or Console(stderr=True)
-        self._rows: dict[str, list[str]] = {}
-        self._started: dict[str, float] = {}
-        self._last_line: dict[str, str] = {}
+        self._rows: dict[StepKey, list[str]] = {}
+        self._started: dict[StepKey, float] = {}
+        self._last_line: dict[StepKey, str] = {}
         self._live = Live(
             self._table(), console=self._console, refresh_per_second=8, transient=False
         )
@@ -163,19 +163,19 @@ class LiveProgress:
         self._live.start()
         self._refresh()
 
-    def step_started(self, key: str, description: str) -> None:
+    def step_started(self, key: StepKey, description: str) -> None:
         self._rows[key] = [description, "running", ""]
         self._started[key] = time.monotonic()
         self._refresh()
 
-    def step_output(self, key: str, line: str) -> None:
+    def step_output(self, key: StepKey, line: str) -> None:
         self._last_line[key] = line
         self._refresh()
 
     def step_finished(self, report: StepReport) -> None:
         if report.status == "config":
             return
-        key = f"{report.stage} {report.index}"
+        key = report.key
         description = self._rows.get(key, [report.description])[0]
         self._rows[key] = [description, report.status, f"{report.duration:.1f}s"]
         self._last_line.pop(key, None)
@@ -210,13 +210,13 @@ class GitHubProgress(PlainProgress):
 
     def __init__(self, stream: TextIO | None = None, *, show_output: bool = True) -> None:
         super().__init__(stream, show_output=show_output)
-        self._tails: dict[str, deque[str]] = {}
+        self._tails: dict[StepKey, deque[str]] = {}
         self.annotated = False
 
-    def step_started(self, key: str, description: str) -> None:
+    def step_started(self, key: StepKey, description: str) -> None:
         self._print(f"::group::[{key}] {_escape(description)}")
 
-    def step_output(self, key: str, line: str) -> None:
+    def step_output(self, key: StepKey, line: str) -> None:
         self._tails.setdefault(key, deque(maxlen=_ANNOTATED_LINES)).append(line)
         super().step_output(key, line)
 
@@ -224,7 +224,7 @@ class GitHubProgress(PlainProgress):
         self._print("::endgroup::")
         super().step_finished(report)
         if report.status == "failed":
-            key = f"{report.stage} {report.index}"
+            key = report.key
             lines = [f"step {key} failed after {report.duration:.1f}s: {report.description}"]
             lines += [f"| {line}" for line in self._tails.get(key, ())]
             self._print(github_annotation("\n".join(lines), report.where))

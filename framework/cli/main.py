@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 
 from framework.cli.params import resolve_arguments
 from framework.cli.targets import Pipeline, load_target, registered
+from framework.engines.registry import engine_names
 from framework.errors import EngineUnavailable, SpecError, UsageError
 from framework.failures import (
     EXIT_BUILD_FAILED,
@@ -76,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("-t", "--tag", action="append", default=[], help="tag (repeatable)")
     build.add_argument("--push", action="store_true", help="push the tags to their registry")
     build.add_argument("-o", "--output", metavar="ARCHIVE", help="also write a tar archive")
-    build.add_argument("--engine", choices=["docker", "dagger", "auto"], help="default: docker")
+    build.add_argument("--engine", choices=engine_names(), help="default: docker")
     build.add_argument("--platform", help="target platform, e.g. linux/arm64")
     build.add_argument("--cache-from", action="append", default=[], metavar="REF")
     build.add_argument("--cache-to", action="append", default=[], metavar="REF")
@@ -322,13 +323,15 @@ def _plan(args: argparse.Namespace, plan: BuildPlan) -> int:
             "stages": [
                 {
                     "name": stage.name,
-                    "digest": stage.digest,
+                    "id": stage.id,
+                    "digest": plan.stage_digest(stage.id),
                     "base": stage.base,
                     "base_stage": None
                     if stage.base_stage is None
                     else plan.stage(stage.base_stage).name,
                     "depends_on": [plan.stage(d).name for d in stage.depends_on],
                     "steps": [describe_step(plan, step) for step in stage.steps],
+                    "step_digests": list(plan.step_digests[stage.id][1:]),
                 }
                 for stage in plan.stages
             ],
@@ -338,7 +341,7 @@ def _plan(args: argparse.Namespace, plan: BuildPlan) -> int:
     for stage in plan.stages:
         base = stage.base or (plan.stage(stage.base_stage).name if stage.base_stage else "scratch")
         marker = "  (target)" if stage is plan.target else ""
-        print(f"stage {stage.name}  {stage.digest}{marker}")
+        print(f"stage {stage.name}  {plan.stage_digest(stage.id)}{marker}")
         print(f"  FROM {base}")
         for number, step in enumerate(stage.steps, start=1):
             print(f"  {number:>2}. {describe_step(plan, step)}")

@@ -1,5 +1,10 @@
-"""Engines turn a ``BuildPlan`` into an image. Each sits under ``build()`` behind
-the :class:`Engine` interface; :func:`select_engine` maps a name to one."""
+"""Engines turn a ``BuildPlan`` into an image. Each sits under ``build()`` behind the
+:class:`Engine` interface and is registered by name (:mod:`framework.engines.registry`);
+:func:`select_engine` maps a name to one.
+
+Adding an engine: one module implementing :class:`Engine`, and one ``register(...)``
+line below (or in the module, imported by the pipeline before it builds).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from framework.engines.base import BuildRequest, BuildResult, Engine, StepReport
 from framework.engines.dagger.reach import dagger_reachable
 from framework.engines.docker import DockerEngine
-from framework.errors import SpecError
+from framework.engines.registry import EngineKind, engine_names, register, select_engine
 
 if TYPE_CHECKING:
     from framework.engines.dagger import DaggerEngine
@@ -19,11 +24,12 @@ __all__ = [
     "DaggerEngine",
     "DockerEngine",
     "Engine",
+    "EngineKind",
     "StepReport",
+    "engine_names",
+    "register",
     "select_engine",
 ]
-
-ENGINES = ("auto", "dagger", "docker")
 
 
 def __getattr__(name: str) -> Any:
@@ -40,24 +46,5 @@ def _dagger() -> Engine:
     return DaggerEngine()
 
 
-def select_engine(engine: str | Engine | None) -> tuple[Engine, str]:
-    """The engine for ``engine`` and why it was chosen.
-
-    ``None`` is the default, docker; ``"dagger"`` and ``"docker"`` name one; ``"auto"``
-    takes Dagger where an engine can be reached without downloading one (a Dagger
-    session, or the Dagger CLI), otherwise the local Docker daemon.
-    """
-    if engine is None:
-        return DockerEngine(), "the default"
-    if not isinstance(engine, str):
-        return engine, "given"
-    if engine == "docker":
-        return DockerEngine(), "asked for"
-    if engine == "dagger":
-        return _dagger(), "asked for"
-    if engine == "auto":
-        reason = dagger_reachable()
-        if reason is not None:
-            return _dagger(), f"auto: {reason}"
-        return DockerEngine(), "auto: no Dagger session or CLI here; using the Docker daemon"
-    raise SpecError(f"unknown engine {engine!r}", fix=f"choose one of {', '.join(ENGINES)}")
+register(EngineKind("dagger", load=_dagger, reachable=dagger_reachable))
+register(EngineKind("docker", load=DockerEngine, reachable=lambda: "using the Docker daemon"))

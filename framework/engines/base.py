@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict
-
 from framework.engines.redact import Redactor
 from framework.errors import Interrupted
+from framework.outcome import BuildResult, StepKey, StepReport, StepStatus
 from framework.plan import BuildPlan
 from framework.progress import Progress
 
@@ -20,52 +19,10 @@ __all__ = [
     "Engine",
     "Outputs",
     "Redactor",
+    "StepKey",
     "StepReport",
     "StepStatus",
 ]
-
-StepStatus = Literal["cached", "executed", "failed", "cancelled", "config", "unknown"]
-
-
-class StepReport(BaseModel):
-    """What happened to one step: ``cached``, ``executed``, ``failed`` (it ran and its
-    command failed), or ``cancelled`` (stopped because another step failed), with
-    ``duration`` in seconds; ``config`` steps only change the image config; ``unknown``:
-    the engine did not say."""
-
-    model_config = ConfigDict(frozen=True)
-
-    stage: str
-    index: int
-    description: str
-    status: StepStatus
-    duration: float = 0.0
-    where: str | None = None
-
-
-class BuildResult(BaseModel):
-    """The outcome of a successful build."""
-
-    model_config = ConfigDict(frozen=True)
-
-    engine: str
-    image_id: str
-    tags: tuple[str, ...]
-    plan_digest: str
-    steps: tuple[StepReport, ...]
-    duration: float
-    context_bytes: int | None = None
-    """Bytes of file content the engine staged as build context (what a transfer to
-    an empty builder sends, less file metadata), where the engine stages one."""
-    pushed: tuple[str, ...] = ()
-    """References pushed, each as ``name:tag@sha256:...``."""
-    archive: str | None = None
-
-    def executed(self) -> tuple[StepReport, ...]:
-        return tuple(s for s in self.steps if s.status == "executed")
-
-    def cached(self) -> tuple[StepReport, ...]:
-        return tuple(s for s in self.steps if s.status == "cached")
 
 
 @dataclass

@@ -1,15 +1,40 @@
-"""The build plan: ``compile()`` turns an ``Image`` into a content-addressed DAG of stages."""
+"""The build plan: ``compile()`` turns an ``Image`` into a DAG of stages of lowered operations."""
 
 from framework.plan.compile import compile
 from framework.plan.describe import describe_step
-from framework.plan.model import FILESYSTEM_STEPS, BuildPlan, PlanStep, Stage, StageCopy
+from framework.plan.model import BuildPlan, Stage
+from framework.plan.ops import (
+    CmdOp,
+    CopyOp,
+    EntrypointOp,
+    EnvOp,
+    ExposeOp,
+    HealthcheckOp,
+    LabelOp,
+    PlanStep,
+    RunOp,
+    StageCopyOp,
+    UserOp,
+    WorkdirOp,
+    changes_filesystem,
+)
 
 __all__ = [
-    "FILESYSTEM_STEPS",
     "BuildPlan",
+    "CmdOp",
+    "CopyOp",
+    "EntrypointOp",
+    "EnvOp",
+    "ExposeOp",
+    "HealthcheckOp",
+    "LabelOp",
     "PlanStep",
+    "RunOp",
     "Stage",
-    "StageCopy",
+    "StageCopyOp",
+    "UserOp",
+    "WorkdirOp",
+    "changes_filesystem",
     "compile",
     "describe_step",
 ]

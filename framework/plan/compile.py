@@ -1,7 +1,9 @@
 """``compile()``: an ``Image`` becomes a ``BuildPlan``. Pure: no I/O, no engine.
 
 Each image that is a base of another image, or that another image copies from,
-becomes a stage. Stages are content-addressed: two equal descriptions are one stage
+becomes a stage. Each step is lowered to the operation it means
+(:mod:`framework.plan.ops`): every question of meaning is answered here, once.
+Stages are identified by what they describe: two equal descriptions are one stage
 (shared), and only stages the target reaches are in the plan (unreachable ones are
 never collected).
 """
@@ -10,14 +12,47 @@ from __future__ import annotations
 
 import hashlib
 import json
+import posixpath
 import re
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, assert_never
 
 from framework.errors import SpecError
-from framework.plan.model import BuildPlan, PlanStep, Stage, StageCopy
-from framework.spec import Copy, Image, Inline, Run, Secret, StagePath
+from framework.plan.model import BuildPlan, Stage
+from framework.plan.ops import (
+    CmdOp,
+    CopyOp,
+    EntrypointOp,
+    EnvOp,
+    ExposeOp,
+    HealthcheckOp,
+    LabelOp,
+    PlanStep,
+    RunOp,
+    StageCopyOp,
+    UserOp,
+    WorkdirOp,
+    exec_argv,
+)
+from framework.spec import (
+    Cmd,
+    Copy,
+    Entrypoint,
+    Env,
+    Expose,
+    Healthcheck,
+    Image,
+    Inline,
+    Label,
+    Run,
+    Secret,
+    StagePath,
+    User,
+    Workdir,
+)
 from framework.spec._base import where
 from framework.spec.sources import ContextPath
+from framework.spec.steps import DEFAULT_OWNER, Step, resolve_path
 
 __all__ = ["compile"]
 
@@ -33,18 +68,29 @@ def compile(image: Image) -> BuildPlan:
     return BuildPlan(stages=stages)
 
 
+@dataclass
+class _Lowering:
+    """What lowering a step depends on: the workdir and user set so far, and whether
+    this stage set a CMD."""
+
+    workdir: str | None = None
+    user: str | None = None
+    cmd_in_stage: bool = False
+
+
 class _Collector:
     def __init__(self) -> None:
         self.order: list[tuple[Stage, str | None]] = []  # (stage with provisional name, user name)
-        self.by_digest: dict[str, Stage] = {}
-        self.by_id: dict[int, str] = {}
+        self.by_id: dict[str, Stage] = {}
+        self.by_image: dict[int, str] = {}
+        self.final: dict[str, _Lowering] = {}  # what each stage leaves to stages built on it
         self.visiting: set[int] = set()
 
     def visit(self, image: Image) -> str:
-        """Collect ``image`` and what it needs; return its stage digest."""
+        """Collect ``image`` and what it needs; return its stage id."""
         key = id(image)
-        if key in self.by_id:
-            return self.by_id[key]
+        if key in self.by_image:
+            return self.by_image[key]
         if key in self.visiting:
             raise SpecError(
                 "the stages refer to each other in a cycle",
@@ -53,38 +99,31 @@ class _Collector:
             )
         self.visiting.add(key)
         base_stage = self.visit(image.base) if isinstance(image.base, Image) else None
-        steps: list[PlanStep] = []
-        for step in image.steps:
-            if isinstance(step, Copy) and isinstance(step.source, StagePath):
-                source = step.source
-                steps.append(
-                    StageCopy(
-                        stage=self.visit(source.image),
-                        path=source.path,
-                        dest=step.dest,
-                        owner=step.owner,
-                        mode=step.mode,
-                        origin=step.origin,
-                    )
-                )
-            else:
-                steps.append(step)
+        stage_refs = {
+            id(step): self.visit(step.source.image)
+            for step in image.steps
+            if isinstance(step, Copy) and isinstance(step.source, StagePath)
+        }
         base = image.base if isinstance(image.base, str) else None
-        digest = _digest(base, base_stage, steps)
+        stage_id = _digest(base, base_stage, image.steps, stage_refs)
         self.visiting.discard(key)
-        self.by_id[key] = digest
-        if digest not in self.by_digest:
+        self.by_image[key] = stage_id
+        if stage_id not in self.by_id:
+            inherited = self.final[base_stage] if base_stage else _Lowering()
+            state = _Lowering(workdir=inherited.workdir, user=inherited.user)
+            steps = tuple(_lower(step, state, stage_refs) for step in image.steps)
+            self.final[stage_id] = state
             stage = Stage(
-                digest=digest,
+                id=stage_id,
                 name="",
                 base=base,
                 base_stage=base_stage,
-                steps=tuple(steps),
+                steps=steps,
                 origin=image.origin,
             )
-            self.by_digest[digest] = stage
+            self.by_id[stage_id] = stage
             self.order.append((stage, image.name))
-        return digest
+        return stage_id
 
     def named_stages(self) -> tuple[Stage, ...]:
         used: dict[str, Stage] = {}
@@ -99,8 +138,91 @@ class _Collector:
                     where=where(stage.origin),
                 )
             used[name] = stage
-            named.append(stage.model_copy(update={"name": name}))
+            named.append(replace(stage, name=name))
         return tuple(named)
+
+
+def _lower(step: Step, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep:
+    """``step`` as the operation it means at this point of its stage (updates ``state``)."""
+    match step:
+        case Run():
+            return RunOp(
+                argv=exec_argv(step.argv, step.script, step.env, step.secrets),
+                command=step.command(),
+                cache=step.cache,
+                secrets=step.secrets,
+                network=step.network,
+                origin=step.origin,
+            )
+        case Copy():
+            return _lower_copy(step, state, stage_refs)
+        case Workdir():
+            state.workdir = resolve_path(step.path, state.workdir)
+            owner = state.user or DEFAULT_OWNER
+            return WorkdirOp(path=state.workdir, written=step.path, owner=owner, origin=step.origin)
+        case User():
+            state.user = step.user
+            return UserOp(user=step.user, origin=step.origin)
+        case Env():
+            return EnvOp(values=step.values, expand=step.expand, origin=step.origin)
+        case Label():
+            return LabelOp(values=step.values, origin=step.origin)
+        case Expose():
+            return ExposeOp(port=step.port, protocol=step.protocol, origin=step.origin)
+        case Entrypoint():
+            return EntrypointOp(argv=step.argv, keep_cmd=state.cmd_in_stage, origin=step.origin)
+        case Cmd():
+            state.cmd_in_stage = True
+            return CmdOp(argv=step.argv, origin=step.origin)
+        case Healthcheck():
+            return HealthcheckOp(
+                argv=step.argv,
+                script=step.script,
+                interval=step.interval,
+                timeout=step.timeout,
+                start_period=step.start_period,
+                retries=step.retries,
+                origin=step.origin,
+            )
+        case _:
+            assert_never(step)
+
+
+def _lower_copy(step: Copy, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep:
+    dest = _absolute(step.dest, state.workdir)
+    owner = step.owner or DEFAULT_OWNER
+    source = step.source
+    match source:
+        case StagePath():
+            into = step.into_directory
+            file_dest = posixpath.join(dest, posixpath.basename(source.path)) if into else dest
+            return StageCopyOp(
+                stage=stage_refs[id(step)],
+                path=source.path,
+                dest=dest,
+                file_dest=file_dest,
+                written=step.dest,
+                owner=owner,
+                mode=step.mode,
+                origin=step.origin,
+            )
+        case ContextPath() if source.is_dir:
+            written = step.dest if step.dest.endswith("/") else step.dest + "/"
+            return CopyOp(source, True, dest, written, step.dest, owner, step.mode, step.origin)
+        case ContextPath() | Inline():
+            written = step.dest
+            if step.into_directory and isinstance(source, ContextPath):
+                name = posixpath.basename(source.path)
+                dest, written = posixpath.join(dest, name), posixpath.join(written, name)
+            return CopyOp(source, False, dest, written, step.dest, owner, step.mode, step.origin)
+        case _:
+            assert_never(source)
+
+
+def _absolute(path: str, workdir: str | None) -> str:
+    """``path`` made absolute; a trailing ``/`` is kept (it means "into this directory")."""
+    absolute = resolve_path(path, workdir)
+    return absolute + "/" if path.endswith("/") and absolute != "/" else absolute
 
 
 def _stage_name(user_name: str, stage: Stage) -> str:
@@ -114,21 +236,23 @@ def _stage_name(user_name: str, stage: Stage) -> str:
     return name
 
 
-def _digest(base: str | None, base_stage: str | None, steps: list[PlanStep]) -> str:
+def _digest(
+    base: str | None, base_stage: str | None, steps: tuple[Step, ...], stage_refs: dict[int, str]
+) -> str:
     document = {
         "base": base,
         "base_stage": base_stage,
-        "steps": [_canonical(step) for step in steps],
+        "steps": [_canonical(step, stage_refs) for step in steps],
     }
     encoded = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(encoded.encode()).hexdigest()
 
 
-def _canonical(step: PlanStep) -> dict[str, Any]:
+def _canonical(step: Step, stage_refs: dict[int, str]) -> dict[str, Any]:
     """What a step means, as JSON: no origins, no secret sources or values."""
     data: dict[str, Any] = step.model_dump(mode="json", exclude={"source", "secrets"})
     if isinstance(step, Copy):
-        data["source"] = _canonical_source(step.source)
+        data["source"] = _canonical_source(step.source, stage_refs.get(id(step)))
     if isinstance(step, Run):
         data["secrets"] = [
             {"id": use.secret.id, "env": use.env, "path": use.path} for use in step.secrets
@@ -136,25 +260,31 @@ def _canonical(step: PlanStep) -> dict[str, Any]:
     return data
 
 
-def _canonical_source(source: ContextPath | Inline | StagePath) -> dict[str, Any]:
-    if isinstance(source, ContextPath):
-        ctx = source.context
-        return {
-            "context": str(ctx.path),
-            "include": list(ctx.include),
-            "exclude": list(ctx.exclusions),
-            "path": source.path,
-        }
-    if isinstance(source, Inline):
-        return {"inline_sha256": source.sha256}
-    raise AssertionError("stage copies are StageCopy steps in a plan")
+def _canonical_source(
+    source: ContextPath | Inline | StagePath, stage_id: str | None
+) -> dict[str, Any]:
+    match source:
+        case ContextPath():
+            ctx = source.context
+            return {
+                "context": str(ctx.path),
+                "include": list(ctx.include),
+                "exclude": list(ctx.exclusions),
+                "path": source.path,
+            }
+        case Inline():
+            return {"inline_sha256": source.sha256}
+        case StagePath():
+            return {"stage": stage_id, "path": source.path}
+        case _:
+            assert_never(source)
 
 
 def _check_secret_ids(stages: tuple[Stage, ...]) -> None:
     seen: dict[str, Secret] = {}
     for stage in stages:
         for step in stage.steps:
-            if not isinstance(step, Run):
+            if not isinstance(step, RunOp):
                 continue
             for use in step.secrets:
                 other = seen.setdefault(use.secret.id, use.secret)

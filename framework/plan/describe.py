@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
+from typing import assert_never
 
-from framework.plan.model import BuildPlan, PlanStep, StageCopy
-from framework.spec import (
-    Cmd,
-    Copy,
-    Entrypoint,
-    Env,
-    Expose,
-    Healthcheck,
-    Label,
-    Run,
-    User,
-    Workdir,
+from framework.plan.model import BuildPlan
+from framework.plan.ops import (
+    CmdOp,
+    CopyOp,
+    EntrypointOp,
+    EnvOp,
+    ExposeOp,
+    HealthcheckOp,
+    LabelOp,
+    PlanStep,
+    RunOp,
+    StageCopyOp,
+    UserOp,
+    WorkdirOp,
 )
 
 __all__ = ["describe_step"]
@@ -23,26 +26,36 @@ __all__ = ["describe_step"]
 
 def describe_step(plan: BuildPlan, step: PlanStep) -> str:
     """A step as a person reads it, e.g. ``RUN pip install -r requirements.txt``."""
-    if isinstance(step, Run):
-        return f"RUN {step.command()}"
-    if isinstance(step, Copy):
-        return f"COPY {step.source.describe()} -> {step.dest}"
-    if isinstance(step, StageCopy):
-        return f"COPY {plan.stage(step.stage).name}:{step.path} -> {step.dest}"
-    if isinstance(step, Workdir):
-        return f"WORKDIR {step.path}"
-    if isinstance(step, User):
-        return f"USER {step.user}"
-    if isinstance(step, Env | Label):
-        pairs = " ".join(f"{k}={json.dumps(v)}" for k, v in step.values)
-        return f"{step.kind.upper()} {pairs}"
-    if isinstance(step, Expose):
-        return f"EXPOSE {step.port}/{step.protocol}"
-    if isinstance(step, Entrypoint | Cmd):
-        return f"{step.kind.upper()} {json.dumps(list(step.argv))}"
-    assert isinstance(step, Healthcheck)
-    if step.script is not None:
-        return f"HEALTHCHECK {step.script}"
-    if step.argv is None:
-        return "HEALTHCHECK NONE"
-    return f"HEALTHCHECK {json.dumps(list(step.argv))}"
+    match step:
+        case RunOp():
+            return f"RUN {step.command}"
+        case CopyOp():
+            return f"COPY {step.source.describe()} -> {step.declared}"
+        case StageCopyOp():
+            return f"COPY {plan.stage(step.stage).name}:{step.path} -> {step.written}"
+        case WorkdirOp():
+            return f"WORKDIR {step.written}"
+        case UserOp():
+            return f"USER {step.user}"
+        case EnvOp():
+            return f"ENV {_pairs(step.values)}"
+        case LabelOp():
+            return f"LABEL {_pairs(step.values)}"
+        case ExposeOp():
+            return f"EXPOSE {step.port}/{step.protocol}"
+        case EntrypointOp():
+            return f"ENTRYPOINT {json.dumps(list(step.argv))}"
+        case CmdOp():
+            return f"CMD {json.dumps(list(step.argv))}"
+        case HealthcheckOp():
+            if step.script is not None:
+                return f"HEALTHCHECK {step.script}"
+            if step.argv is None:
+                return "HEALTHCHECK NONE"
+            return f"HEALTHCHECK {json.dumps(list(step.argv))}"
+        case _:
+            assert_never(step)
+
+
+def _pairs(values: tuple[tuple[str, str], ...]) -> str:
+    return " ".join(f"{k}={json.dumps(v)}" for k, v in values)

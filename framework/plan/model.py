@@ -1,83 +1,47 @@
-"""The build plan: stages in topological order, each named by a content digest."""
+"""The build plan: stages in topological order, each a base and its lowered operations."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import functools
+from dataclasses import dataclass
 
-from pydantic import Field
+from framework.plan.ops import PlanStep, RunOp, StageCopyOp
+from framework.spec import Secret
+from framework.spec._base import Origin
 
-from framework.spec import (
-    Cmd,
-    Copy,
-    Entrypoint,
-    Env,
-    Expose,
-    Healthcheck,
-    Label,
-    Run,
-    Secret,
-    User,
-    Workdir,
-)
-from framework.spec._base import Model, Origin, origin_field
-from framework.spec.steps import names_directory
-
-__all__ = ["FILESYSTEM_STEPS", "BuildPlan", "PlanStep", "Stage", "StageCopy"]
+__all__ = ["BuildPlan", "Stage"]
 
 
-class StageCopy(Model):
-    """Copy ``path`` out of the stage ``stage`` (a digest); rules as :class:`Copy`."""
-
-    kind: Literal["stage_copy"] = "stage_copy"
-    stage: str
-    path: str
-    dest: str
-    owner: str | None = None
-    mode: int | None = None
-    origin: Origin | None = origin_field()
-
-    @property
-    def into_directory(self) -> bool:
-        """Whether ``dest`` names a directory that a file source is copied into."""
-        return names_directory(self.dest)
-
-
-FILESYSTEM_STEPS = frozenset({"run", "copy", "stage_copy", "workdir"})
-"""Step kinds that change the filesystem (BuildKit vertices); the rest change the config."""
-
-PlanStep = Annotated[
-    Run | Copy | StageCopy | Env | Workdir | User | Label | Expose | Entrypoint | Cmd | Healthcheck,
-    Field(discriminator="kind"),
-]
-
-
-class Stage(Model):
+@dataclass(frozen=True)
+class Stage:
     """One stage: a base (image reference, another stage, or scratch) and its steps.
 
-    ``digest`` covers the base and every step's meaning (not names or where they were
-    declared, not secret values or sources); ``name`` is unique within the plan.
+    ``id`` names the stage within the plan: it covers the base and every step's meaning
+    as declared (not names or where they were declared, not secret values or sources), so
+    two equal descriptions are one stage. ``name`` is unique within the plan.
     """
 
-    digest: str
+    id: str
     name: str
     base: str | None = None
     base_stage: str | None = None
     steps: tuple[PlanStep, ...] = ()
-    origin: Origin | None = origin_field()
+    origin: Origin | None = None
 
     @property
     def short(self) -> str:
-        return self.digest.removeprefix("sha256:")[:12]
+        return self.id.removeprefix("sha256:")[:12]
 
     @property
     def depends_on(self) -> tuple[str, ...]:
-        """Digests of the stages this one needs, in first-use order, without repeats."""
+        """Ids of the stages this one needs, in first-use order, without repeats."""
         needed = [self.base_stage] if self.base_stage else []
-        needed += [s.stage for s in self.steps if isinstance(s, StageCopy)]
+        needed += [s.stage for s in self.steps if isinstance(s, StageCopyOp)]
         return tuple(dict.fromkeys(needed))
 
 
-class BuildPlan(Model):
+@dataclass(frozen=True)
+class BuildPlan:
     """Stages in topological order (dependencies first); the last one is the target."""
 
     stages: tuple[Stage, ...]
@@ -88,20 +52,33 @@ class BuildPlan(Model):
 
     @property
     def digest(self) -> str:
-        return self.target.digest
+        """The target's content digest (see :mod:`framework.plan.digest`)."""
+        return self.stage_digest(self.target.id)
 
-    def stage(self, digest: str) -> Stage:
+    @functools.cached_property
+    def step_digests(self) -> dict[str, tuple[str, ...]]:
+        """Per stage id: its base's digest, then each step's (computed once, on first use:
+        it reads the copied files, through a cache of their digests)."""
+        from framework.plan.digest import step_digests  # reads files: only when asked
+
+        return step_digests(self)
+
+    def stage_digest(self, stage_id: str) -> str:
+        """The content digest of the stage ``stage_id``: its last step's."""
+        return self.step_digests[stage_id][-1]
+
+    def stage(self, stage_id: str) -> Stage:
         for stage in self.stages:
-            if stage.digest == digest:
+            if stage.id == stage_id:
                 return stage
-        raise KeyError(digest)
+        raise KeyError(stage_id)
 
     def secrets(self) -> tuple[Secret, ...]:
         """Every secret a run step uses, once each, in first-use order."""
         found: dict[str, Secret] = {}
         for stage in self.stages:
             for step in stage.steps:
-                if isinstance(step, Run):
+                if isinstance(step, RunOp):
                     for use in step.secrets:
                         found.setdefault(use.secret.id, use.secret)
         return tuple(found.values())

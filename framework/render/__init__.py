@@ -1,5 +1,5 @@
 """Plan -> Dockerfile text and build-context listing (pure)."""
 
-from framework.render.dockerfile import ContextEntry, RenderedBuild, StepVertex, render, run_argv
+from framework.render.dockerfile import ContextEntry, RenderedBuild, StepVertex, render
 
-__all__ = ["ContextEntry", "RenderedBuild", "StepVertex", "render", "run_argv"]
+__all__ = ["ContextEntry", "RenderedBuild", "StepVertex", "render"]

@@ -7,7 +7,8 @@ the built image holds exactly the value in the spec:
   is ``["/bin/sh", "-c", string]``, so ``SHELL`` and Dockerfile quoting never apply,
   except a shell-form healthcheck, written verbatim as Docker's ``CMD-SHELL`` form (the
   spec keeps it to one line that no Dockerfile reads otherwise);
-- env and label values are double-quoted with ``\\``, ``"`` and ``$`` escaped. No
+- env and label values are double-quoted with ``\\``, ``"`` and ``$`` escaped (an
+  env value set with ``expand`` keeps its ``$NAME`` for BuildKit to expand). No
   Dockerfile line can hold a line break, and no frontend (20.10 to 29) has an escape
   for one in ENV or LABEL, so such values travel outside the Dockerfile without
   leaking: an env value is the build argument named like the variable
@@ -17,7 +18,10 @@ the built image holds exactly the value in the spec:
   set on the built image by the build command (``RenderedBuild.labels``);
 - copied files never appear by name: the engine places each copy source in the build
   context as ``c-<hash>`` (a file, or a directory of the files to copy), and only those
-  files are sent.
+  files are sent;
+- paths are written as the user spelled them (``CopyOp.written``): a relative one
+  resolves against the WORKDIR the plan resolved it against. A copy from the context
+  owned by root (the plan's default) carries no ``--chown``: it is Docker's default.
 """
 
 from __future__ import annotations
@@ -26,26 +30,29 @@ import hashlib
 import json
 import posixpath
 import re
-import shlex
+from typing import assert_never
 
 from pydantic import Field
 
 from framework.errors import SpecError
-from framework.plan import FILESYSTEM_STEPS, BuildPlan, Stage, StageCopy
-from framework.render.features import BASELINE, Features
-from framework.spec import (
-    Cmd,
-    Copy,
-    Entrypoint,
-    Env,
-    Expose,
-    Healthcheck,
-    Inline,
-    Label,
-    Run,
-    User,
-    Workdir,
+from framework.plan import (
+    BuildPlan,
+    CmdOp,
+    CopyOp,
+    EntrypointOp,
+    EnvOp,
+    ExposeOp,
+    HealthcheckOp,
+    LabelOp,
+    RunOp,
+    Stage,
+    StageCopyOp,
+    UserOp,
+    WorkdirOp,
+    changes_filesystem,
 )
+from framework.render.features import BASELINE, Features
+from framework.spec import Inline
 from framework.spec._base import Model
 from framework.spec.sources import ContextPath
 from framework.spec.steps import DEFAULT_OWNER, go_duration
@@ -122,7 +129,7 @@ def _multiline_labels(plan: BuildPlan) -> tuple[tuple[str, str], ...]:
     final: dict[str, str] = {}
     for stage in lineage:
         for step in stage.steps:
-            if isinstance(step, Label):
+            if isinstance(step, LabelOp):
                 final.update(step.values)
     return tuple((k, v) for k, v in final.items() if _multiline(v))
 
@@ -134,8 +141,12 @@ class _State:
         self.entries: dict[str, ContextEntry] = {}
         self.vertices: list[StepVertex] = []
 
-    def env_value(self, name: str, text: str, step: Env) -> str:
-        """A Dockerfile word that evaluates to ``text`` exactly in ``ENV name=...``."""
+    def env_value(self, name: str, text: str, step: EnvOp) -> str:
+        """A Dockerfile word that evaluates to ``text`` exactly in ``ENV name=...``, or,
+        for an expanded value, to ``text`` with its ``$NAME`` references expanded by
+        BuildKit from the image's environment (the plan allows no other ``$``)."""
+        if step.expand:
+            return _quote(text, dollars=False)
         if not _multiline(text):
             return _quote(text)
         known = self.build_args.setdefault(name, text)
@@ -184,20 +195,20 @@ def _render_stage(plan: BuildPlan, stage: Stage, state: _State) -> str:
     ]
     scoped = False  # a build argument is declared in the current Dockerfile stage
     for number, step in enumerate(stage.steps):
-        if isinstance(step, Run) and scoped:
+        if isinstance(step, RunOp) and scoped:
             segments.append(([], []))  # FROM the segment before: its ARGs stay behind
             scoped = False
         lines, vertex_steps = segments[-1]
         before = set(state.build_args)
         line = _render_step(plan, stage, number, state)
         declared = [name for name in state.build_args if name not in before]
-        if isinstance(step, Env):
+        if isinstance(step, EnvOp):
             declared = [k for k, v in step.values if _multiline(v)]
         lines.extend(f"ARG {name}" for name in declared)
         scoped = scoped or bool(declared)
         if line:
             lines.append(line)
-        if step.kind in FILESYSTEM_STEPS:
+        if changes_filesystem(step):
             vertex_steps.append(number)
     names = [f"stage-{stage.name}.{i}" for i in range(1, len(segments))] + [stage.name]
     blocks: list[str] = []
@@ -214,40 +225,42 @@ def _render_stage(plan: BuildPlan, stage: Stage, state: _State) -> str:
 def _render_step(plan: BuildPlan, stage: Stage, number: int, state: _State) -> str:
     """The Dockerfile line of ``stage.steps[number]`` ("" when it needs none)."""
     step = stage.steps[number]
-    if isinstance(step, Run):
-        return _render_run(step)
-    if isinstance(step, Copy):
-        return _render_copy(step, state)
-    if isinstance(step, StageCopy):
-        # Docker keeps the source's owner on COPY --from; the spec says root.
-        flags = _copy_flags(step.owner or DEFAULT_OWNER, step.mode)
-        if state.features.copy_link and _link_is_equivalent(stage, number):
-            flags = " --link" + flags
-        source = plan.stage(step.stage).name
-        return f"COPY --from={source}{flags} {_json_path_list([step.path, step.dest])}"
-    if isinstance(step, Env):
-        return "ENV " + " ".join(f"{k}={state.env_value(k, v, step)}" for k, v in step.values)
-    if isinstance(step, Label):
-        single = [(k, v) for k, v in step.values if not _multiline(v)]
-        if not single:
-            return ""
-        return "LABEL " + " ".join(f"{_quote(k)}={_quote(v)}" for k, v in single)
-    if isinstance(step, Workdir):
-        return f"WORKDIR {_quote(step.path)}"
-    if isinstance(step, User):
-        return f"USER {step.user}"
-    if isinstance(step, Expose):
-        return f"EXPOSE {step.port}/{step.protocol}"
-    if isinstance(step, Entrypoint):
-        return f"ENTRYPOINT {_json(step.argv)}"
-    if isinstance(step, Cmd):
-        return f"CMD {_json(step.argv)}"
-    if isinstance(step, Healthcheck):
-        return _render_healthcheck(step)
-    raise AssertionError(f"unknown step {step!r}")
+    match step:
+        case RunOp():
+            return _render_run(step)
+        case CopyOp():
+            return _render_copy(step, state)
+        case StageCopyOp():
+            flags = _copy_flags(step.owner, step.mode)
+            if state.features.copy_link and _link_is_equivalent(stage, number):
+                flags = " --link" + flags
+            source = plan.stage(step.stage).name
+            return f"COPY --from={source}{flags} {_json_path_list([step.path, step.written])}"
+        case EnvOp():
+            pairs = (f"{k}={state.env_value(k, v, step)}" for k, v in step.values)
+            return "ENV " + " ".join(pairs)
+        case LabelOp():
+            single = [(k, v) for k, v in step.values if not _multiline(v)]
+            if not single:
+                return ""
+            return "LABEL " + " ".join(f"{_quote(k)}={_quote(v)}" for k, v in single)
+        case WorkdirOp():
+            return f"WORKDIR {_quote(step.written)}"
+        case UserOp():
+            return f"USER {step.user}"
+        case ExposeOp():
+            return f"EXPOSE {step.port}/{step.protocol}"
+        case EntrypointOp():
+            return f"ENTRYPOINT {_json(step.argv)}"
+        case CmdOp():
+            return f"CMD {_json(step.argv)}"
+        case HealthcheckOp():
+            return _render_healthcheck(step)
+        case _:
+            assert_never(step)
 
 
-def _render_healthcheck(step: Healthcheck) -> str:
+def _render_healthcheck(step: HealthcheckOp) -> str:
     """Only the options given are written; Docker's defaults apply to the rest."""
     if step.argv is None and step.script is None:
         return "HEALTHCHECK NONE"
@@ -279,17 +292,17 @@ def _link_is_equivalent(stage: Stage, number: int) -> bool:
     linking onto nothing gains nothing, and BuildKit 0.13 then shows no vertex for it.
     """
     step = stage.steps[number]
-    assert isinstance(step, StageCopy)
+    assert isinstance(step, StageCopyOp)
     if stage.base is not None or stage.base_stage is not None or step.mode is not None:
         return False
     if step.owner is not None and not re.fullmatch(r"\d+(:\d+)?", step.owner):
         return False
-    earlier_steps = [s for s in stage.steps[:number] if s.kind in FILESYSTEM_STEPS]
+    earlier_steps = [s for s in stage.steps[:number] if changes_filesystem(s)]
     if not earlier_steps:
         return False
     mine = posixpath.normpath(step.dest)
     for earlier in earlier_steps:
-        if not isinstance(earlier, Copy | StageCopy):
+        if not isinstance(earlier, CopyOp | StageCopyOp):
             return False
         theirs = posixpath.normpath(earlier.dest)
         if _within(mine, theirs) or _within(theirs, mine):
@@ -301,26 +314,7 @@ def _within(path: str, parent: str) -> bool:
     return path == parent or path.startswith(parent.rstrip("/") + "/")
 
 
-def run_argv(step: Run) -> tuple[str, ...]:
-    """The argv a run step executes, with its per-step env and secret variables set.
-
-    Shared by every engine that cannot set per-step environment natively.
-    """
-    prelude = "".join(f"export {name}={shlex.quote(value)}\n" for name, value in step.env)
-    prelude += "".join(
-        f'{use.env}="$(cat {use.mount_path})"; export {use.env}\n'
-        for use in step.secrets
-        if use.env is not None
-    )
-    if step.script is not None:
-        return ("/bin/sh", "-c", prelude + step.script)
-    assert step.argv is not None
-    if not prelude:
-        return step.argv
-    return ("/bin/sh", "-c", prelude + 'exec "$@"', "sh", *step.argv)
-
-
-def _render_run(step: Run) -> str:
+def _render_run(step: RunOp) -> str:
     mounts = [
         f"--mount=type=cache,target={m.target},id={m.cache_id},sharing={m.sharing}"
         for m in step.cache
@@ -330,22 +324,16 @@ def _render_run(step: Run) -> str:
     ]
     if not step.network:
         mounts.append("--network=none")
-    return " ".join(["RUN", *mounts, _json(run_argv(step))])
+    return " ".join(["RUN", *mounts, _json(step.argv)])
 
 
-def _render_copy(step: Copy, state: _State) -> str:
-    source = step.source
-    assert isinstance(source, ContextPath | Inline)
-    name = state.entry(source)
-    flags = _copy_flags(step.owner, step.mode)
-    if isinstance(source, ContextPath) and source.is_dir:
-        dest = step.dest if step.dest.endswith("/") else step.dest + "/"
-        return f"COPY{flags} {_json_path_list([name + '/', dest])}"
-    dest = step.dest
-    if step.into_directory:
-        assert isinstance(source, ContextPath), "inline copies name their file in dest"
-        dest = posixpath.join(dest, posixpath.basename(source.path))
-    return f"COPY{flags} {_json_path_list([name, dest])}"
+def _render_copy(step: CopyOp, state: _State) -> str:
+    name = state.entry(step.source)
+    # Docker's COPY from the context already writes root-owned files.
+    flags = _copy_flags(None if step.owner == DEFAULT_OWNER else step.owner, step.mode)
+    if step.is_dir:
+        return f"COPY{flags} {_json_path_list([name + '/', step.written])}"
+    return f"COPY{flags} {_json_path_list([name, step.written])}"
 
 
 def _copy_flags(owner: str | None, mode: int | None) -> str:
@@ -362,6 +350,8 @@ def _json_path_list(paths: list[str]) -> str:
     return _json([_COPY_SPECIAL.sub(r"\\\g<0>", p) for p in paths])
 
 
-def _quote(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+def _quote(text: str, *, dollars: bool = True) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    if dollars:
+        escaped = escaped.replace("$", "\\$")
     return f'"{escaped}"'

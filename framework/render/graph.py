@@ -27,14 +27,14 @@ def _edges(plan: BuildPlan) -> list[tuple[Stage, Stage, str]]:
 
 def to_mermaid(plan: BuildPlan) -> str:
     """``flowchart LR`` with one node per stage and an edge per dependency."""
-    ids = {stage.digest: f"s{i}" for i, stage in enumerate(plan.stages)}
+    ids = {stage.id: f"s{i}" for i, stage in enumerate(plan.stages)}
     lines = ["flowchart LR"]
     for stage in plan.stages:
         text = _label(stage).replace("\\n", "<br/>").replace('"', "#quot;")
         shape = ("[[", "]]") if stage is plan.target else ("[", "]")
-        lines.append(f'    {ids[stage.digest]}{shape[0]}"{text}"{shape[1]}')
+        lines.append(f'    {ids[stage.id]}{shape[0]}"{text}"{shape[1]}')
     for source, target, kind in _edges(plan):
-        lines.append(f"    {ids[source.digest]} -->|{kind}| {ids[target.digest]}")
+        lines.append(f"    {ids[source.id]} -->|{kind}| {ids[target.id]}")
     return "\n".join(lines) + "\n"
 
 

@@ -41,6 +41,7 @@ from framework.spec._base import (
     validated,
     where,
 )
+from framework.spec.expansion import warn_literal_references
 from framework.spec.mounts import CacheMount, SecretUse
 from framework.spec.sources import Context, ContextPath, Inline
 from framework.spec.steps import (
@@ -329,11 +330,22 @@ class Image:
         return self._with(step)
 
     @_mapping_argument
-    def env(self, values: Mapping[str, str] | None = None, /, **more: str) -> Image:
-        """Set environment variables: ``.env(PORT="5000")`` or ``.env({"PORT": "5000"})``."""
+    def env(
+        self, values: Mapping[str, str] | None = None, /, *, expand: bool = False, **more: str
+    ) -> Image:
+        """Set environment variables: ``.env(PORT="5000")`` or ``.env({"PORT": "5000"})``.
+
+        Values are literal; ``expand=True`` expands ``$NAME``/``${NAME}`` from the image's
+        environment at this step, the base image's included: ``.env(PATH="/venv/bin:$PATH",
+        expand=True)``. A literal value naming a variable the image sets warns
+        (:class:`framework.errors.LiteralDollarWarning`).
+        """
         origin = caller_origin()
         pairs = _pairs({**(values or {}), **more}, "env", origin)
-        return self._with(validated(Env, origin, values=pairs, origin=origin))
+        step = validated(Env, origin, values=pairs, expand=expand, origin=origin)
+        if not expand:
+            warn_literal_references(pairs, self._env_names, origin)
+        return self._with(step)
 
     @_checked_options
     def workdir(self, path: str) -> Image:

@@ -22,6 +22,7 @@ from framework.spec._base import (
     check_user,
     origin_field,
 )
+from framework.spec.expansion import check_expandable
 from framework.spec.mounts import CacheMount, SecretUse
 from framework.spec.sources import ContextPath, Inline
 
@@ -163,10 +164,17 @@ class Copy(_Step):
 
 
 class Env(_Step):
-    """Set environment variables in the image config; values are literal (no ``$`` expansion)."""
+    """Set environment variables in the image config.
+
+    Values are literal (no ``$`` expansion) unless ``expand``: then ``$NAME`` and
+    ``${NAME}`` expand, on every engine alike, from the environment the image has at this
+    step, its base image's included (``PATH="/venv/bin:$PATH"``); see
+    :mod:`framework.spec.expansion`.
+    """
 
     kind: Literal["env"] = "env"
     values: tuple[tuple[str, str], ...]
+    expand: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> Env:
@@ -175,6 +183,8 @@ class Env(_Step):
         for name, value in self.values:
             check_env_name(name)
             check_text(value, f"value of {name}")
+            if self.expand:
+                check_expandable(name, value, None)
         return self
 
 

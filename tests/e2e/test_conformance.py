@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from framework import Context, Image, Inline, Secret, SilentProgress, build
-from framework.engines.dagger import dagger_reachable
+from framework.engines.registry import registered
+from framework.errors import LiteralDollarWarning
 from tests.e2e.conftest import Docker
 
 
@@ -96,10 +97,12 @@ def owner_mode_check(docker: Docker, tag: str) -> None:
 
 
 def config_image(_tmp: Path) -> Image:
+    with pytest.warns(LiteralDollarWarning, match=r"\$PATH literally"):  # literal, as meant
+        literal = Image.from_("debian:bookworm-slim").env(
+            LITERAL='$HOME ${PATH} \\n "q"', PLAIN="1"
+        )
     return (
-        Image.from_("debian:bookworm-slim")
-        .env(LITERAL='$HOME ${PATH} \\n "q"', PLAIN="1")
-        .label({"org.example.quote": 'it\'s "$x"'})
+        literal.label({"org.example.quote": 'it\'s "$x"'})
         .workdir("/data/work")
         .user("1000:1000")
         .expose(8080)
@@ -177,7 +180,33 @@ def mounts_check(docker: Docker, tag: str) -> None:
     assert docker.run(tag, "sh", "-c", script) == ""
 
 
+def env_expand_image(_tmp: Path) -> Image:
+    return (
+        Image.from_("python:3.11-slim")
+        .env(PATH="/venv/bin:$PATH", TOOL="${PATH}:x", expand=True)
+        .env(LITERAL="no $HOME here")
+        .run("echo $PATH > /path-in-run")
+    )
+
+
+def env_expand_check(docker: Docker, tag: str) -> None:
+    base_path = _env(docker, "python:3.11-slim")["PATH"]
+    assert "/usr/local/bin" in base_path.split(":")
+    env = _env(docker, tag)
+    assert env["PATH"] == "/venv/bin:" + base_path  # the base image's PATH, expanded
+    assert env["TOOL"] == base_path + ":x"  # from the env before this step
+    assert env["LITERAL"] == "no $HOME here"
+    assert docker.run(tag, "cat", "/path-in-run").strip() == "/venv/bin:" + base_path
+
+
+def _env(docker: Docker, reference: str) -> dict[str, str]:
+    config = docker.inspect(reference)["Config"]
+    assert isinstance(config, dict)
+    return dict(item.split("=", 1) for item in config["Env"])
+
+
 CASES = [
+    Case("env-expand", env_expand_image, env_expand_check),
     Case("file-tree", file_tree_image, file_tree_check),
     Case("owner-mode", owner_mode_image, owner_mode_check),
     Case("config", config_image, config_check),
@@ -186,13 +215,14 @@ CASES = [
 ]
 
 
-@pytest.fixture(params=["docker", "dagger"])
+@pytest.fixture(params=[kind.name for kind in registered()])
 def engine(request: pytest.FixtureRequest, docker: Docker) -> str:
     name: str = request.param
-    if name == "dagger" and dagger_reachable() is None:
+    kind = next(k for k in registered() if k.name == name)
+    if kind.reachable() is None:
         pytest.skip(
-            "no Dagger engine reachable without a download (no Dagger session, no dagger "
-            "CLI on PATH); the Dagger CLI and engine image cannot be fetched on this machine"
+            f"no {name} engine reachable without a download here (for Dagger: no Dagger "
+            "session, no dagger CLI on PATH; neither can be fetched on this machine)"
         )
     return name
 

@@ -15,7 +15,7 @@ from dagger import dag
 
 from framework import Context, Image, Inline, Secret, compile
 from framework.engines.dagger import DaggerMapping, Unsupported
-from framework.render import run_argv
+from framework.plan import RunOp
 from framework.spec import Run
 from framework.spec.sources import ContextPath
 from pipelines.flask_app import flask_app
@@ -55,7 +55,7 @@ def mapped(image: Image, directories: frozenset[str] = frozenset()) -> list[Call
     mapping = DaggerMapping(dag, staged=staged_path, is_directory=is_directory)
     plan = compile(image)
     containers = anyio.run(mapping.containers, plan)
-    return calls(containers[plan.digest])
+    return calls(containers[plan.target.id])
 
 
 def test_flask_pipeline_calls() -> None:
@@ -177,6 +177,8 @@ def test_run_with_secrets_env_and_cache_mounts(tmp_path: Path) -> None:
     )
     step = image.steps[0]
     assert isinstance(step, Run)
+    op = compile(image).target.steps[0]
+    assert isinstance(op, RunOp)
     assert mapped(image)[2:] == [
         (
             "withMountedCache",
@@ -198,12 +200,12 @@ def test_run_with_secrets_env_and_cache_mounts(tmp_path: Path) -> None:
             },
         ),
         # the same prelude as the docker engine: literal env, secret read from its mount
-        ("withExec", {"args": list(run_argv(step))}),
+        ("withExec", {"args": list(op.argv)}),
         ("withoutMount", {"path": "/var/cache/apt"}),
         ("withoutMount", {"path": "/run/secrets/API_TOKEN"}),
         ("withoutMount", {"path": "/root/.netrc"}),
     ]
-    assert run_argv(step)[2].startswith("export MODE='it'\"'\"'s $literal'\n")
+    assert op.argv[2].startswith("export MODE='it'\"'\"'s $literal'\n")
 
 
 def test_copies_pin_destination_owner_and_mode(tmp_path: Path) -> None:

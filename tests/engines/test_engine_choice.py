@@ -33,7 +33,7 @@ def test_auto_prefers_dagger_only_when_reachable(monkeypatch: pytest.MonkeyPatch
         pytest.skip("a dagger CLI is on PATH here")
     engine, reason = select_engine("auto")
     assert isinstance(engine, DockerEngine)
-    assert "no Dagger session or CLI" in reason
+    assert "dagger is not reachable without a download" in reason
     monkeypatch.setenv("DAGGER_SESSION_PORT", "1234")
     engine, reason = select_engine("auto")
     assert isinstance(engine, DaggerEngine)

@@ -128,8 +128,8 @@ def test_plain_and_github_displays_say_failed_with_duration() -> None:
     assert plain.getvalue() == "[stage-0 2] FAILED 2.5s\n"
     github = io.StringIO()
     shown = GitHubProgress(github)
-    shown.step_started("stage-0 2", report.description)
-    shown.step_output("stage-0 2", "there")
+    shown.step_started(report.key, report.description)
+    shown.step_output(report.key, "there")
     shown.step_finished(report)
     lines = github.getvalue().splitlines()
     assert "[stage-0 2] FAILED 2.5s" in lines
@@ -147,7 +147,7 @@ def test_live_table_shows_failed() -> None:
     out = io.StringIO()
     live = LiveProgress(Console(file=out, width=120, force_terminal=False))
     live.begin("docker (the default)", "x")
-    live.step_started("stage-0 2", report.description)
+    live.step_started(report.key, report.description)
     live.step_finished(report)
     live.end(None)
     table = out.getvalue()

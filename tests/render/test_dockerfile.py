@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 
 from framework import CacheMount, Context, Image, Inline, Secret, SpecError, compile, render
 from framework.plan import BuildPlan
-from framework.render import RenderedBuild, run_argv
+from framework.plan.ops import exec_argv
+from framework.render import RenderedBuild
 from framework.spec import ContextPath, Run
 from tests.conftest import ReliabilityReport
 
@@ -713,6 +714,12 @@ def test_scratch_and_cache_options() -> None:
 
 
 # -- run_argv: what a run step executes ------------------------------------------------
+
+
+def run_argv(step: Run) -> tuple[str, ...]:
+    """The argv the plan lowers ``step`` to."""
+    return exec_argv(step.argv, step.script, step.env, step.secrets)
+
 
 TRICKY = 'it\'s $HOME `id` "q" \\ back\nnext line ${X} ünï'
 

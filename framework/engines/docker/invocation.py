@@ -21,8 +21,7 @@ from pathlib import Path
 from framework.engines.base import BuildRequest
 from framework.engines.docker.capabilities import Attestation, Capabilities
 from framework.errors import BuildError, EngineUnavailable
-from framework.plan import BuildPlan
-from framework.spec import Run
+from framework.plan import BuildPlan, RunOp
 
 __all__ = ["build_flags", "image_id", "refuse_unsupported"]
 
@@ -57,8 +56,8 @@ def refuse_unsupported(caps: Capabilities, request: BuildRequest) -> None:
         )
 
 
-def _network_none_steps(plan: BuildPlan) -> list[Run]:
-    return [s for st in plan.stages for s in st.steps if isinstance(s, Run) and not s.network]
+def _network_none_steps(plan: BuildPlan) -> list[RunOp]:
+    return [s for st in plan.stages for s in st.steps if isinstance(s, RunOp) and not s.network]
 
 
 def build_flags(

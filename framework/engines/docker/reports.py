@@ -3,12 +3,11 @@ the :class:`BuildError` a failed build raises."""
 
 from __future__ import annotations
 
-from framework.engines.base import Redactor, StepReport, StepStatus
+from framework.engines.base import Redactor, StepKey, StepReport, StepStatus
 from framework.engines.docker.output import OutputParser, Vertex
 from framework.errors import BuildError
-from framework.plan import BuildPlan, Stage, describe_step
+from framework.plan import BuildPlan, RunOp, Stage, describe_step
 from framework.render import RenderedBuild
-from framework.spec import Run
 
 __all__ = ["failure", "locate", "reports", "step_report", "unfinished_step"]
 
@@ -24,13 +23,13 @@ def _status(vertex: Vertex) -> StepStatus:
     return _STATUS.get(vertex.status, "unknown")
 
 
-def locate(plan: BuildPlan, rendered: RenderedBuild, vertex: Vertex) -> tuple[str, str] | None:
-    """The step key ``"<stage> <n>"`` and description of ``vertex``, if it is a step."""
+def locate(plan: BuildPlan, rendered: RenderedBuild, vertex: Vertex) -> tuple[StepKey, str] | None:
+    """The step key and description of ``vertex``, if it is a step."""
     found = _step_of(plan, rendered, vertex)
     if found is None:
         return None
     stage, number = found
-    return f"{stage.name} {number + 1}", describe_step(plan, stage.steps[number])
+    return StepKey(stage.name, number + 1), describe_step(plan, stage.steps[number])
 
 
 def step_report(plan: BuildPlan, rendered: RenderedBuild, vertex: Vertex) -> StepReport | None:
@@ -119,7 +118,7 @@ def failure(
             )
         stage, number = found
         step = stage.steps[number]
-        command = step.command() if isinstance(step, Run) else None
+        command = step.command if isinstance(step, RunOp) else None
         return BuildError(
             redact(failed.error or "step failed"),
             stage=stage.name,

@@ -1,0 +1,70 @@
+"""What a build reports, step by step and at the end: shared by the engines, which
+produce it, and the progress displays, which show it (neither imports the other)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["BuildResult", "StepKey", "StepReport", "StepStatus"]
+
+
+@dataclass(frozen=True)
+class StepKey:
+    """Which step an event is about: its stage's name and its 1-based index in the stage."""
+
+    stage: str
+    index: int
+
+    def __str__(self) -> str:
+        return f"{self.stage} {self.index}"
+
+
+StepStatus = Literal["cached", "executed", "failed", "cancelled", "config", "unknown"]
+
+
+class StepReport(BaseModel):
+    """What happened to one step: ``cached``, ``executed``, ``failed`` (it ran and its
+    command failed), or ``cancelled`` (stopped because another step failed), with
+    ``duration`` in seconds; ``config`` steps only change the image config; ``unknown``:
+    the engine did not say."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stage: str
+    index: int
+    description: str
+    status: StepStatus
+    duration: float = 0.0
+    where: str | None = None
+
+    @property
+    def key(self) -> StepKey:
+        return StepKey(self.stage, self.index)
+
+
+class BuildResult(BaseModel):
+    """The outcome of a successful build."""
+
+    model_config = ConfigDict(frozen=True)
+
+    engine: str
+    image_id: str
+    tags: tuple[str, ...]
+    plan_digest: str
+    steps: tuple[StepReport, ...]
+    duration: float
+    context_bytes: int | None = None
+    """Bytes of file content the engine staged as build context (what a transfer to
+    an empty builder sends, less file metadata), where the engine stages one."""
+    pushed: tuple[str, ...] = ()
+    """References pushed, each as ``name:tag@sha256:...``."""
+    archive: str | None = None
+
+    def executed(self) -> tuple[StepReport, ...]:
+        return tuple(s for s in self.steps if s.status == "executed")
+
+    def cached(self) -> tuple[StepReport, ...]:
+        return tuple(s for s in self.steps if s.status == "cached")

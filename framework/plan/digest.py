@@ -1,0 +1,85 @@
+"""Content-addressed step digests.
+
+A step's digest covers what it means: its operation (names, origins and spellings left
+out), the content its sources send (:mod:`framework.plan.content`), and its parent's
+digest: the step before it, or the stage's base (an image reference, the digest of
+another stage, or scratch). A copy out of another stage covers that stage's digest.
+Secrets enter by id and mount only, never by source or value. So the same pipeline in
+two checkouts gives the same digests, and editing a copied file changes its step's
+digest and every later one, and nothing earlier.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+from framework.plan.content import FileDigests, default_store, source_digest
+from framework.spec.mounts import CacheMount, SecretUse
+from framework.spec.sources import ContextPath, Inline
+
+if TYPE_CHECKING:
+    from framework.plan.model import BuildPlan
+    from framework.plan.ops import PlanStep
+
+__all__ = ["step_digests"]
+
+_NOT_MEANING = frozenset({"origin", "written", "declared"})
+
+_files: FileDigests | None = None
+
+
+def shared_files() -> FileDigests:
+    """The process's file digest cache, backed by the user's cache directory."""
+    global _files  # noqa: PLW0603  # one in-process cache, by design
+    if _files is None:
+        _files = FileDigests(default_store())
+    return _files
+
+
+def step_digests(plan: BuildPlan, files: FileDigests | None = None) -> dict[str, tuple[str, ...]]:
+    """For each stage id: the digest of its base, then one digest per step (so the
+    stage's own digest is the last)."""
+    files = files or shared_files()
+    done: dict[str, tuple[str, ...]] = {}
+    for stage in plan.stages:
+        if stage.base_stage is not None:
+            parent = done[stage.base_stage][-1]
+        else:
+            parent = _sha256({"base": stage.base or "scratch"})
+        chain = [parent]
+        for step in stage.steps:
+            chain.append(_sha256({"parent": chain[-1], "op": _meaning(step, done, files)}))
+        done[stage.id] = tuple(chain)
+    files.flush()
+    return done
+
+
+def _meaning(step: PlanStep, done: dict[str, tuple[str, ...]], files: FileDigests) -> Any:
+    fields = {
+        f.name: _value(f.name, getattr(step, f.name), done, files)
+        for f in dataclasses.fields(step)
+        if f.name not in _NOT_MEANING
+    }
+    return {"kind": type(step).__name__, **fields}
+
+
+def _value(name: str, value: Any, done: dict[str, tuple[str, ...]], files: FileDigests) -> Any:
+    if name == "stage":
+        return done[value][-1]
+    if isinstance(value, ContextPath | Inline):
+        return source_digest(value, files)
+    if isinstance(value, CacheMount):
+        return [value.target, value.cache_id, value.sharing]
+    if isinstance(value, SecretUse):
+        return [value.secret.id, value.env, value.mount_path]
+    if isinstance(value, tuple):
+        return [_value(name, item, done, files) for item in value]
+    return value
+
+
+def _sha256(document: Any) -> str:
+    encoded = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(encoded.encode()).hexdigest()

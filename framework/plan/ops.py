@@ -1,0 +1,216 @@
+"""The plan's operations: each step of a stage, lowered by ``compile()`` to what it means.
+
+Every question of meaning is answered here once, so engines only translate:
+
+- paths are absolute (resolved against the workdir the description sets); ``written``
+  keeps the spelling the user gave, for people and for an ejected Dockerfile, which
+  resolves it against the same workdir;
+- owners are decided (root, ``0:0``, unless the step names one);
+- "copy into a directory" is decided (``CopyOp.dest`` is where the file or directory
+  lands; ``StageCopyOp.file_dest`` is where a file source lands);
+- other stages are named by stage id (:attr:`framework.plan.Stage.id`);
+- a run step's ``argv`` is what it executes, its per-step environment included;
+- an entrypoint says whether a ``CMD`` set earlier in its stage is kept.
+
+Operations are plain frozen values. Every dispatch on them is a ``match`` that ends in
+``typing.assert_never``, so mypy proves each covers every kind.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from typing import Literal, assert_never
+
+from framework.spec._base import Origin
+from framework.spec.mounts import CacheMount, SecretUse
+from framework.spec.sources import ContextPath, Inline
+
+__all__ = [
+    "CmdOp",
+    "CopyOp",
+    "EntrypointOp",
+    "EnvOp",
+    "ExposeOp",
+    "HealthcheckOp",
+    "LabelOp",
+    "PlanStep",
+    "RunOp",
+    "StageCopyOp",
+    "UserOp",
+    "WorkdirOp",
+    "changes_filesystem",
+    "exec_argv",
+]
+
+
+@dataclass(frozen=True)
+class RunOp:
+    """Run ``argv`` (exactly what executes: the per-step env and secret variables are set by
+    a ``/bin/sh`` prelude); ``command`` is the command as a person reads it."""
+
+    argv: tuple[str, ...]
+    command: str
+    cache: tuple[CacheMount, ...] = ()
+    secrets: tuple[SecretUse, ...] = ()
+    network: bool = True
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class CopyOp:
+    """Copy a context path or inline content to the absolute path ``dest``.
+
+    ``is_dir``: the source is a directory whose contents land in ``dest``; otherwise
+    ``dest`` is the file's own path. ``written`` is ``dest`` in the user's spelling (the
+    file name joined when a file is copied into a directory, a trailing ``/`` for a
+    directory source); ``declared`` is the destination exactly as given, for people.
+    ``mode`` ``None`` keeps the source's mode.
+    """
+
+    source: ContextPath | Inline
+    is_dir: bool
+    dest: str
+    written: str
+    declared: str
+    owner: str
+    mode: int | None = None
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class StageCopyOp:
+    """Copy ``path`` out of the stage ``stage`` (its id). Whether ``path`` is a directory
+    is known only when the stage is built: a directory's contents land in ``dest``, a
+    file at ``file_dest``. ``written`` is the destination as the user spelled it."""
+
+    stage: str
+    path: str
+    dest: str
+    file_dest: str
+    written: str
+    owner: str
+    mode: int | None = None
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class EnvOp:
+    """Set variables in the image config. Values are literal unless ``expand``: then
+    ``$NAME``/``${NAME}`` (the only ``$`` forms such a value holds) expand from the
+    environment the image has at this step, its base image's included. The base's
+    environment is known only when the build runs, so engines expand it there."""
+
+    values: tuple[tuple[str, str], ...]
+    expand: bool = False
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class WorkdirOp:
+    """Make ``path`` (absolute) the workdir; missing directories are created, owned by
+    ``owner`` (the user the description set before it, else root)."""
+
+    path: str
+    written: str
+    owner: str
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class UserOp:
+    user: str
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class LabelOp:
+    values: tuple[tuple[str, str], ...]
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class ExposeOp:
+    port: int
+    protocol: Literal["tcp", "udp"]
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class EntrypointOp:
+    """Set the entrypoint. As in a Dockerfile, default arguments inherited from the base
+    are dropped; ``keep_cmd`` says a ``CMD`` set earlier in this stage stays."""
+
+    argv: tuple[str, ...]
+    keep_cmd: bool
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class CmdOp:
+    argv: tuple[str, ...]
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class HealthcheckOp:
+    """As :class:`framework.spec.Healthcheck`: neither ``argv`` nor ``script`` disables it."""
+
+    argv: tuple[str, ...] | None
+    script: str | None
+    interval: float | None = None
+    timeout: float | None = None
+    start_period: float | None = None
+    retries: int | None = None
+    origin: Origin | None = None
+
+
+PlanStep = (
+    RunOp
+    | CopyOp
+    | StageCopyOp
+    | EnvOp
+    | WorkdirOp
+    | UserOp
+    | LabelOp
+    | ExposeOp
+    | EntrypointOp
+    | CmdOp
+    | HealthcheckOp
+)
+"""One lowered step of a stage."""
+
+
+def changes_filesystem(step: PlanStep) -> bool:
+    """Whether ``step`` changes the filesystem (a BuildKit vertex) rather than the config."""
+    match step:
+        case RunOp() | CopyOp() | StageCopyOp() | WorkdirOp():
+            return True
+        case EnvOp() | UserOp() | LabelOp() | ExposeOp() | EntrypointOp() | CmdOp():
+            return False
+        case HealthcheckOp():
+            return False
+        case _:
+            assert_never(step)
+
+
+def exec_argv(
+    argv: tuple[str, ...] | None,
+    script: str | None,
+    env: tuple[tuple[str, str], ...],
+    secrets: tuple[SecretUse, ...],
+) -> tuple[str, ...]:
+    """The argv a run step executes: its per-step env (literal values) and secret
+    variables are exported by a ``/bin/sh`` prelude, so every engine runs the same."""
+    prelude = "".join(f"export {name}={shlex.quote(value)}\n" for name, value in env)
+    prelude += "".join(
+        f'{use.env}="$(cat {use.mount_path})"; export {use.env}\n'
+        for use in secrets
+        if use.env is not None
+    )
+    if script is not None:
+        return ("/bin/sh", "-c", prelude + script)
+    assert argv is not None
+    if not prelude:
+        return argv
+    return ("/bin/sh", "-c", prelude + 'exec "$@"', "sh", *argv)
