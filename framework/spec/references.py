@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["tag_problem"]
+__all__ = ["normalise", "tag_problem"]
 
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _HOST_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
@@ -58,3 +58,16 @@ def tag_problem(reference: str) -> str | None:
     if name_length > _NAME_MAX:
         return f"tag {reference!r}: its name is longer than {_NAME_MAX} characters"
     return None
+
+
+def normalise(reference: str) -> str:
+    """``python:3.11`` -> ``docker.io/library/python:3.11``, as BuildKit names it."""
+    name, digest = reference.split("@", 1) if "@" in reference else (reference, "")
+    first, _, rest = name.partition("/")
+    if not rest:
+        name = f"docker.io/library/{name}"
+    elif not ("." in first or ":" in first or first == "localhost"):
+        name = f"docker.io/{name}"
+    if not digest and ":" not in name.rsplit("/", 1)[-1]:
+        name += ":latest"
+    return f"{name}@{digest}" if digest else name

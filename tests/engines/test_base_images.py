@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from framework.engines.docker.base_images import normalise
+from framework.spec.references import normalise
 
 
 @pytest.mark.parametrize(

@@ -51,3 +51,12 @@ def test_the_recorded_dockerfiles_are_what_the_renderer_gives() -> None:
                 shown = line.replace('", "', ", ").replace('["', "[").replace('"]', "]")
             if line.startswith(("RUN", "COPY")):
                 assert shown in text, (daemon, shown)
+
+
+@pytest.mark.parametrize("daemon", sorted(DAEMONS))
+def test_the_tags_the_exporter_named_are_known(daemon: str) -> None:
+    # A build interrupted after this line has tagged its image: the engine must say so.
+    parser = OutputParser()
+    for line in (RECORDS / f"{daemon}-cold.txt").read_text().splitlines():
+        parser.feed(line)
+    assert set(parser.named) == {"docker.io/library/fw-progress-fixture:1"}

@@ -11,8 +11,9 @@ import anyio
 from framework.engines.docker.output import OutputParser
 from framework.errors import BuildError
 from framework.plan import BuildPlan, Stage
+from framework.spec.references import normalise
 
-__all__ = ["missing_base_error", "normalise"]
+__all__ = ["missing_base_error"]
 
 # BuildKit resolves each FROM image in a vertex of this name; its error fails the build.
 _METADATA = re.compile(r"^\[internal\] load metadata for (?P<ref>\S+)$")
@@ -21,19 +22,6 @@ _UNREACHABLE = re.compile(
     r"|TLS handshake timeout|server misbehaving|temporary failure in name resolution",
     re.IGNORECASE,
 )
-
-
-def normalise(reference: str) -> str:
-    """``python:3.11`` -> ``docker.io/library/python:3.11``, as BuildKit names it."""
-    name, digest = reference.split("@", 1) if "@" in reference else (reference, "")
-    first, _, rest = name.partition("/")
-    if not rest:
-        name = f"docker.io/library/{name}"
-    elif not ("." in first or ":" in first or first == "localhost"):
-        name = f"docker.io/{name}"
-    if not digest and ":" not in name.rsplit("/", 1)[-1]:
-        name += ":latest"
-    return f"{name}@{digest}" if digest else name
 
 
 async def missing_base_error(

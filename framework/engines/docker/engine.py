@@ -26,6 +26,7 @@ from framework.engines.docker.workspace import staging_directory, staging_errors
 from framework.engines.staging import stage_context
 from framework.errors import BuildError, EngineUnavailable
 from framework.render import RenderedBuild, render
+from framework.spec.references import normalise
 
 __all__ = ["DockerEngine"]
 
@@ -153,6 +154,26 @@ class DockerEngine:
             outputs.pushing = None
         return tuple(outputs.pushed)
 
+    async def _note_tags_made(
+        self, request: BuildRequest, parser: OutputParser, env: dict[str, str]
+    ) -> None:
+        """A build abandoned while exporting may already have tagged its image (the
+        exporter names it before the client exits): record those tags and the image in
+        ``request.outputs``, so the interruption says what was left behind."""
+        named = set(parser.named)
+        tagged = tuple(t for t in (*request.tags, *request.cache_to) if normalise(t) in named)
+        if not tagged:
+            return
+        with anyio.CancelScope(shield=True):
+            result = await anyio.run_process(
+                [self.client.path, "image", "inspect", "--format", "{{.Id}}", tagged[0]],
+                check=False,
+                env=env,
+            )
+        if result.returncode == 0:
+            request.outputs.image_id = result.stdout.decode().strip()
+            request.outputs.tagged = tagged
+
     async def _check_still_answering(
         self, request: BuildRequest, rendered: RenderedBuild, parser: OutputParser
     ) -> None:
@@ -218,6 +239,7 @@ class DockerEngine:
                 code = await process.wait()
             except BaseException:
                 await _interrupt(process)
+                await self._note_tags_made(request, parser, env)
                 raise
         if code != 0:
             await self._check_still_answering(request, rendered, parser)

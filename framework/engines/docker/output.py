@@ -15,6 +15,8 @@ _LINE = re.compile(r"^#(?P<num>\d+) (?P<rest>.*)$")
 # pads the number, may prefix the platform, and leaves the stage out of some builds.
 _NAME = re.compile(r"^\[(?:(?P<prefix>[^\]]*?) )?\s*(?P<index>\d+)/(?P<total>\d+)\] (?P<text>.*)$")
 _DONE = re.compile(r"^DONE (?P<secs>[\d.]+)s$")
+# The exporter's "naming to docker.io/library/app:1 0.0s done": that tag now exists.
+_NAMED = re.compile(r"^naming to (?P<ref>\S+)(?: [\d.]+s)? done$")
 _OUTPUT = re.compile(r"^(?P<secs>[\d.]+) (?P<text>.*)$")
 TAIL = 25
 
@@ -55,6 +57,8 @@ class OutputParser:
         self._clock = clock
         self.vertices: dict[int, Vertex] = {}
         self.other: deque[str] = deque(maxlen=TAIL)
+        self.named: list[str] = []
+        """References the exporter has named (tagged) so far, as BuildKit spells them."""
 
     def feed(self, line: str) -> list[Event]:
         match = _LINE.match(line)
@@ -88,6 +92,10 @@ class OutputParser:
             ran = self._clock() - vertex.seen_at
             vertex.duration = max(vertex.last_output_at, ran)
             return [Event("finished", vertex)]
+        tagged = _NAMED.match(rest)
+        if tagged:
+            self.named.append(tagged["ref"])
+            return []
         output = _OUTPUT.match(rest)
         if output:
             vertex.last_output_at = float(output["secs"])
