@@ -16,7 +16,7 @@ from framework.plan import BuildPlan, compile
 from framework.progress import Progress, default_progress
 from framework.signals import sigterm_as_interrupt
 from framework.spec import Image, Secret
-from framework.spec.references import tag_problem
+from framework.spec.references import cache_source_problem, tag_problem
 
 if TYPE_CHECKING:
     from framework.engines import BuildRequest, BuildResult, Engine
@@ -190,6 +190,10 @@ async def _build(
         problem = tag_problem(reference)
         if problem is not None:
             raise SpecError(problem, fix="give a tag like 'name:1.0' or 'registry:5000/name:tag'")
+    for reference in cache_from:
+        problem = cache_source_problem(reference)
+        if problem is not None:
+            raise SpecError(problem, fix="give a reference like 'registry:5000/name:cache'")
     attestations = _attestations(attest)
     secrets = read_secrets(plan)
     # Engines load on first build, so describing and rendering images imports less.

@@ -48,7 +48,7 @@ from framework.progress import (
 from framework.render import render
 from framework.render.graph import to_dot, to_mermaid
 from framework.spec import Context
-from framework.spec.references import tag_problem
+from framework.spec.references import cache_source_problem, tag_problem
 
 __all__ = ["EXIT_BUILD_FAILED", "EXIT_ENGINE", "EXIT_SPEC", "EXIT_USAGE", "main"]
 
@@ -198,7 +198,7 @@ def _refuse_extra(extra: list[str]) -> None:
 
 
 def _check_references(args: argparse.Namespace) -> None:
-    """Refuse a malformed ``-t``/``--cache-to`` before loading anything."""
+    """Refuse a malformed ``-t``/``--cache-to``/``--cache-from`` before loading anything."""
     for option, references in (("-t", args.tag), ("--cache-to", args.cache_to)):
         for reference in references:
             problem = tag_problem(reference)
@@ -206,6 +206,12 @@ def _check_references(args: argparse.Namespace) -> None:
                 raise UsageError(
                     f"{option}: {problem}", fix="give a tag like name:1.0 or registry:5000/name:tag"
                 )
+    for reference in args.cache_from:
+        problem = cache_source_problem(reference)
+        if problem is not None:
+            raise UsageError(
+                f"--cache-from: {problem}", fix="give a reference like registry:5000/name:cache"
+            )
 
 
 def _asks_pipeline_help(words: list[str]) -> bool:

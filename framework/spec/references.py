@@ -9,14 +9,15 @@ The grammar is the one of ``github.com/distribution/reference``::
     path-component := [a-z0-9]+ ( ( "." | "_" | "__" | "-"+ ) [a-z0-9]+ )*
     tag        := [A-Za-z0-9_] [A-Za-z0-9_.-]{0,127}
 
-A name is at most 255 characters.
+A name is at most 255 characters. A digest (``sha256:`` and 64 lowercase hex digits, or
+``sha384:``/``sha512:`` and 96/128) may follow a cache source, never a tag.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["normalise", "tag_problem"]
+__all__ = ["cache_source_problem", "normalise", "tag_problem"]
 
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _HOST_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
@@ -71,3 +72,22 @@ def normalise(reference: str) -> str:
     if not digest and ":" not in name.rsplit("/", 1)[-1]:
         name += ":latest"
     return f"{name}@{digest}" if digest else name
+
+
+_DIGESTS = re.compile(r"sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128}")
+
+
+def cache_source_problem(reference: str) -> str | None:
+    """Why ``reference`` cannot name an image to import build cache from
+    (``name[:tag][@digest]``), or ``None``. (Docker skips a malformed one silently,
+    so the build would run without the cache that was asked for.)"""
+    name, at, digest = reference.partition("@")
+    if at and not name:
+        return f"cache source {reference!r} names no image before '@'"
+    if at and not _DIGESTS.fullmatch(digest):
+        return (
+            f"cache source {reference!r}: the digest after '@' must be 'sha256:' and 64 "
+            "lowercase hex digits"
+        )
+    problem = tag_problem(name)
+    return None if problem is None else f"cache source {reference!r}: {problem}"
