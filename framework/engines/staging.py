@@ -11,6 +11,7 @@ Staging therefore checks again, on the files it actually reads:
   files are opened without following links and checked to be the file that was listed;
 - a fifo, socket or device, or a file or directory that cannot be read, is refused with
   a :class:`SpecError` naming it and how to leave it out, never sent empty or skipped;
+  so is a directory more than :data:`MAX_DEPTH` levels below the context root;
 - the context's patterns (``.dockerignore``, ``include``/``exclude``) decide what is
   sent; a directory appears when it is selected itself or holds something sent, as with
   Docker (an excluded directory with nothing re-included below it is absent).
@@ -41,6 +42,10 @@ _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # O_NONBLOCK: opening a fifo must not wait for a writer (it is refused after fstat).
 _FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 _CHUNK = 1 << 20
+MAX_DEPTH = 500
+"""Deepest directory staged, in levels below the context root: the walk (and Python's
+own tree removal) recurses once per level, so a deeper tree is refused by name instead
+of failing with a ``RecursionError`` (Docker sends it; no real project nests so deep)."""
 
 
 def stage_context(entries: tuple[ContextEntry, ...], root: Path, *, link: bool = True) -> int:
@@ -209,6 +214,12 @@ class _Stager:
             if stat.S_ISDIR(info.st_mode):
                 if not self.filter.may_hold_selected(child):
                     continue
+                if child.count("/") >= MAX_DEPTH:
+                    raise self.refuse(
+                        f"{self._name(child)} is more than {MAX_DEPTH} directories deep "
+                        "below the context root, deeper than the framework stages",
+                        f"leave it out with {self._exclude_hint(child)}",
+                    )
                 fd = self._open_dir(dir_fd, name, child)
                 try:
                     made |= self._stage_tree(fd, child, target / name, always=False)
