@@ -290,6 +290,12 @@ class Cmd(_Step):
         return self
 
 
+_MAX_SECONDS = 9_223_372_036
+"""The longest duration Docker parses, in whole seconds (Go's ``time.Duration``)."""
+_MAX_RETRIES = 2**31 - 1
+"""The most retries Docker parses (a 32-bit int)."""
+
+
 class Healthcheck(_Step):
     """Set how the container's health is checked.
 
@@ -298,7 +304,8 @@ class Healthcheck(_Step):
     neither, the base image's check is disabled (``["NONE"]``).
 
     ``interval``, ``timeout`` and ``start_period`` are seconds (floats allowed, at least
-    0.001: Docker's resolution is a millisecond); ``retries`` is a count (at least 1).
+    0.001: Docker's resolution is a millisecond; at most 9223372036, about 292 years, the
+    longest duration Docker parses); ``retries`` is a count (at least 1).
     Each option left ``None`` is not set, so the runtime's default applies (Docker:
     interval 30 s, timeout 30 s, start period 0 s, 3 retries).
     """
@@ -332,8 +339,17 @@ class Healthcheck(_Step):
                     f"healthcheck {name} {value}s is too small",
                     fix=f"give {name} in seconds, at least 0.001 (or None for Docker's default)",
                 )
-        if self.retries is not None and self.retries < 1:
-            raise SpecError("healthcheck retries must be at least 1", fix="give retries >= 1")
+            if value is not None and not value <= _MAX_SECONDS:
+                raise SpecError(
+                    f"healthcheck {name} {value}s is too large: Docker's durations end at "
+                    f"{_MAX_SECONDS} s (about 292 years)",
+                    fix=f"give {name} in seconds, at most {_MAX_SECONDS}",
+                )
+        if self.retries is not None and not 1 <= self.retries <= _MAX_RETRIES:
+            raise SpecError(
+                f"healthcheck retries {self.retries} is out of range",
+                fix=f"give retries from 1 to {_MAX_RETRIES}",
+            )
         return self
 
 
