@@ -345,9 +345,11 @@ class Healthcheck(_Step):
                     f"{_MAX_SECONDS} s (about 292 years)",
                     fix=f"give {name} in seconds, at most {_MAX_SECONDS}",
                 )
-        if self.retries is not None and not 1 <= self.retries <= _MAX_RETRIES:
+        if self.retries is not None and self.retries < 1:
+            raise SpecError("healthcheck retries must be at least 1", fix="give retries >= 1")
+        if self.retries is not None and self.retries > _MAX_RETRIES:
             raise SpecError(
-                f"healthcheck retries {self.retries} is out of range",
+                f"healthcheck retries {self.retries} is too large",
                 fix=f"give retries from 1 to {_MAX_RETRIES}",
             )
         return self

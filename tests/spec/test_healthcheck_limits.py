@@ -19,7 +19,7 @@ BASE = Image.from_("debian:bookworm-slim")
         ({"interval": float("inf")}, "interval infs is too large"),
         ({"timeout": 1e20}, "timeout 1e+20s is too large"),
         ({"start_period": 9_460_800_000}, "start_period 9460800000.0s is too large"),
-        ({"retries": 2**31}, "retries 2147483648 is out of range"),
+        ({"retries": 2**31}, "retries 2147483648 is too large"),
         ({"interval": float("nan")}, "interval nans is too small"),
     ],
 )
