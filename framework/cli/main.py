@@ -47,6 +47,7 @@ from framework.progress import (
 )
 from framework.render import render
 from framework.render.graph import to_dot, to_mermaid
+from framework.signals import sigterm_as_interrupt
 from framework.spec import Context
 from framework.spec.references import cache_source_problem, tag_problem
 
@@ -152,7 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     run = _Run()
     try:
-        return _command(words, run)
+        # For the whole command, not only the build: a SIGTERM while the pipeline loads
+        # or compiles must end as Terminated (143, reported, --json) too.
+        with sigterm_as_interrupt():
+            return _command(words, run)
     except (Exception, KeyboardInterrupt) as exc:
         failure = failure_of(exc)
         if failure is None:
