@@ -1,4 +1,4 @@
-"""A SIGTERM while the CLI loads a pipeline (before any build starts) ends as Ctrl-C
+"""A SIGTERM while the CLI loads a pipeline, or before a script builds, ends as Ctrl-C
 does: exit 143, the message on stderr, one JSON object on stdout with ``--json``. It
 used to kill the process silently (143, nothing printed, an empty ``build.json``)."""
 
@@ -37,3 +37,30 @@ def test_sigterm_while_the_pipeline_loads(tmp_path: Path) -> None:
     assert "terminated (SIGTERM)" in err
     document = json.loads(out)
     assert (document["ok"], document["kind"], document["exit_code"]) == (False, "terminated", 143)
+
+
+SCRIPT = """
+import sys, time
+from framework import run_script
+
+def main():
+    print("working", file=sys.stderr, flush=True)
+    time.sleep(60)
+
+run_script(main)
+"""
+
+
+def test_sigterm_in_a_script_before_any_build(tmp_path: Path) -> None:
+    (tmp_path / "script.py").write_text(SCRIPT)
+    child = subprocess.Popen(
+        [sys.executable, str(tmp_path / "script.py")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert child.stderr is not None
+    assert child.stderr.readline() == "working\n"
+    child.send_signal(signal.SIGTERM)
+    _, err = child.communicate(timeout=30)
+    assert child.returncode == 143
+    assert err.startswith("terminated (SIGTERM)")
+    assert "Traceback" not in err
