@@ -79,11 +79,11 @@ class Pipeline:
             result = self.target(**arguments)
         except SpecError:
             raise
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             frames = _traceback_frames(exc)
             last = f"{frames[-1][0]}:{frames[-1][1]}" if frames else self.source
             raise SpecError(
-                f"pipeline {self.name!r} raised {type(exc).__name__}: {exc}",
+                f"pipeline {self.name!r} {_raised(exc)}",
                 fix="fix the pipeline function (call it from Python to see the traceback)",
                 where=last,
             ) from exc
@@ -141,13 +141,27 @@ def _load_file(path: Path) -> ModuleType:
             spec.loader.exec_module(module)
     except SpecError:
         raise
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise SpecError(
-            f"pipeline file {path} raised {type(exc).__name__} on import: {exc}",
-            fix="fix the error in the pipeline file (run it with python to see the traceback)",
+            f"importing pipeline file {path} {_raised(exc)}",
+            fix=_IMPORT_FIX,
             where=_where_in(exc, resolved),
         ) from exc
     return module
+
+
+_IMPORT_FIX = (
+    "fix the error in the pipeline file (run it with python to see the traceback); "
+    'put script code under if __name__ == "__main__":'
+)
+
+
+def _raised(exc: BaseException) -> str:
+    """What a pipeline did instead of returning: a ``sys.exit()`` (which would end the
+    command as if it had succeeded, with nothing built), or an exception."""
+    if isinstance(exc, SystemExit):
+        return f"called sys.exit({exc.code!r})"
+    return f"raised {type(exc).__name__}: {exc}"
 
 
 def _where_in(exc: BaseException, path: Path) -> str | None:
@@ -172,6 +186,12 @@ def _import(module_name: str, target: str) -> ModuleType:
         raise SpecError(
             f"cannot import {module_name!r} for {target!r}: {exc}",
             fix="install the package that provides it, or check the module name",
+        ) from exc
+    except SpecError:
+        raise
+    except (Exception, SystemExit) as exc:
+        raise SpecError(
+            f"importing module {module_name!r} for {target!r} {_raised(exc)}", fix=_IMPORT_FIX
         ) from exc
 
 
