@@ -36,6 +36,7 @@ __all__ = [
     "TRACEBACK_VARIABLE",
     "Failure",
     "failure_of",
+    "internal_failure",
     "report_failure",
 ]
 
@@ -45,7 +46,15 @@ TRACEBACK_VARIABLE = "FRAMEWORK_TRACEBACK"
 """Set to 1 to print the Python traceback of a failure as well as its message."""
 
 Kind = Literal[
-    "usage", "spec", "engine", "build", "image-store", "file", "interrupted", "terminated"
+    "usage",
+    "spec",
+    "engine",
+    "build",
+    "image-store",
+    "file",
+    "interrupted",
+    "terminated",
+    "internal",
 ]
 
 
@@ -128,6 +137,14 @@ def failure_of(exc: BaseException) -> Failure | None:
     if isinstance(exc, OSError):
         return Failure("file", EXIT_BUILD_FAILED, str(exc), f"error: {exc}")
     return None
+
+
+def internal_failure(exc: BaseException) -> Failure:
+    """The ``--json`` account of an exception that is not the framework's (a bug, which
+    propagates with its traceback): kind ``internal``, exit 1, as Python then exits."""
+    text = f"internal error: {type(exc).__name__}: {exc}"
+    fix = "this is a bug: report it with the traceback printed on stderr"
+    return Failure("internal", EXIT_BUILD_FAILED, text, text, fix=fix)
 
 
 def report_failure(

@@ -33,6 +33,7 @@ from framework.failures import (
     EXIT_USAGE,
     Failure,
     failure_of,
+    internal_failure,
     report_failure,
 )
 from framework.plan import BuildPlan, compile, describe_step
@@ -159,7 +160,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _command(words, run)
     except (Exception, KeyboardInterrupt) as exc:
         failure = failure_of(exc)
-        if failure is None:
+        if failure is None:  # a bug: its traceback is the report, but stdout stays JSON
+            if "--json" in words:
+                _print_failure_json(internal_failure(exc), run)
             raise
         report_failure(exc, failure, annotate=not run.step_annotated())
         if "--json" in words:
