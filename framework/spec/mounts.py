@@ -73,9 +73,10 @@ class CacheMount(Model):
     finds its cache again across rebuilds, checkouts and working directories, while
     another pipeline using the same path gets its own cache. A mount declared in a
     shared helper function belongs to that helper, so its users share it. Sharing
-    between pipelines is explicit: give the same ``id`` (``CacheMount("/root/.cache/pip",
-    id="pip")``). ``sharing`` is BuildKit's: ``locked`` (default: one writer at a time),
-    ``shared`` or ``private``.
+    between pipelines is explicit: give the same ``id``
+    (``CacheMount(target="/root/.cache/pip", id="pip")``; fields are given by name).
+    ``sharing`` is BuildKit's: ``locked`` (default: one writer at a time), ``shared`` or
+    ``private``.
     """
 
     target: str
