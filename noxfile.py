@@ -77,6 +77,8 @@ def _private_daemon(session: nox.Session, name: str) -> None:
     session.install("-e", ".[test]")
     session.run(*ENGINE_UP, external=True)
     env = _start_private_daemon(session, name)
+    if not session.posargs:  # the whole e2e suite: docs/reliability-<name>.md
+        env["FRAMEWORK_WRITE_RELIABILITY"] = "1"
     _pytest(session, name, session.posargs or ["tests/e2e"], env)
 
 

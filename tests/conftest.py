@@ -17,7 +17,14 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-REPORT = Path(__file__).resolve().parents[1] / "docs" / "reliability.md"
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def report_path() -> Path:
+    """``docs/reliability.md`` for the system daemon's run; a private daemon of the
+    matrix (``$FRAMEWORK_DAEMON``) writes ``docs/reliability-<daemon>.md``."""
+    daemon = os.environ.get("FRAMEWORK_DAEMON", "system")
+    return DOCS / ("reliability.md" if daemon == "system" else f"reliability-{daemon}.md")
 
 
 @dataclass
@@ -40,7 +47,8 @@ class ReliabilityReport:
             "",
             "Written by the test session (`tests/conftest.py`) from the run on "
             f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
-            f"Python {platform.python_version()}; not edited by hand.",
+            f"Python {platform.python_version()}, daemon "
+            f"`{os.environ.get('FRAMEWORK_DAEMON', 'system')}`; not edited by hand.",
             "",
             "| area | check | figure |",
             "| --- | --- | --- |",
@@ -66,8 +74,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if os.environ.get("FRAMEWORK_WRITE_RELIABILITY") != "1" or exitstatus != 0:
         return
     if _REPORT.rows or _REPORT.tallies:
-        REPORT.parent.mkdir(exist_ok=True)
-        REPORT.write_text(_REPORT.markdown())
+        DOCS.mkdir(exist_ok=True)
+        report_path().write_text(_REPORT.markdown())
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
