@@ -27,11 +27,11 @@ BASE_IMAGES=(debian:bookworm-slim python:3.11-slim golang:1.19)
 
 cmd=${1:-}; name=${2:-}
 case "$name" in
-  docker26) subnet=172.29.0; store=classic ;;
-  docker26-containerd) subnet=172.30.0; store=containerd ;;
+  # Each daemon has a bridge and a subnet of its own (a bridge name has at most 15 characters).
+  docker26) subnet=172.27.0; store=classic; bridge=fw-d26 ;;
+  docker26-containerd) subnet=172.28.0; store=containerd; bridge=fw-d26ctr ;;
   *) die "usage: $0 up|env|down docker26|docker26-containerd" ;;
 esac
-bridge="fw-${name:0:8}${store:0:1}"          # at most 15 characters
 state=/var/lib/framework-$name
 run=/run/fw-$name
 socket=$run/docker.sock

@@ -87,6 +87,8 @@ seed_debian() {
   apt_install debootstrap
   local dir
   dir=$(mktemp -d /var/tmp/framework-rootfs.XXXXXX)
+  # shellcheck disable=SC2064  # $dir is fixed now: a failure must not leave a rootfs behind
+  trap "rm -rf '$dir'" EXIT
   local mirror
   mirror=$(debian_mirror)
   log "debootstrap bookworm from $mirror (about a minute)"
@@ -101,13 +103,17 @@ seed_debian() {
     cp "$CA_BUNDLE" "$dir/usr/local/share/ca-certificates/host-bundle.crt"
   fi
   rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*
-  tar -C "$dir" -c . | "$DOCKER" import \
+  if ! tar -C "$dir" -c . | "$DOCKER" import \
     -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     -c 'ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt' \
     -c 'CMD ["bash"]' \
     -c "LABEL $SEED_LABEL" \
-    - "$name" >/dev/null
+    - "$name" >/dev/null; then
+    log "error: docker import of $name failed; see /var/log/framework-dockerd.log"
+    exit 1
+  fi
   rm -rf "$dir"
+  trap - EXIT
   log "made $name"
 }
 

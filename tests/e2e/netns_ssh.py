@@ -29,16 +29,23 @@ SSH_PORT = 2222
 PACKAGES = ("openssh-server", "libwrap0")
 
 
-def _sshd(directory: Path) -> tuple[Path, str]:
-    """An sshd binary and the LD_LIBRARY_PATH it needs."""
+def _sshd(directory: Path) -> tuple[Path, str, str]:
+    """An sshd binary, the LD_LIBRARY_PATH it needs and the sshd_config lines that name
+    its helper programs when they are not where it was built to find them."""
     if Path("/usr/sbin/sshd").is_file():
-        return Path("/usr/sbin/sshd"), ""
+        return Path("/usr/sbin/sshd"), "", ""
     if shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None:
         pytest.skip("no sshd, and no apt-get/dpkg-deb to unpack openssh-server privately")
     debs = directory / "debs"
     debs.mkdir()
+    packages = list(PACKAGES)
+    # OpenSSH 10 (Debian 13) runs sessions in sshd-session, linked to libwtmpdb0, a
+    # package Debian 12 does not have.
+    known = subprocess.run(["apt-cache", "show", "libwtmpdb0"], capture_output=True, check=False)
+    if known.returncode == 0:
+        packages.append("libwtmpdb0")
     fetched = subprocess.run(
-        ["apt-get", "download", *PACKAGES], cwd=debs, capture_output=True, text=True,
+        ["apt-get", "download", *packages], cwd=debs, capture_output=True, text=True,
         timeout=120, check=False,
     )  # fmt: skip
     if fetched.returncode != 0:
@@ -48,7 +55,14 @@ def _sshd(directory: Path) -> tuple[Path, str]:
     for deb in debs.glob("*.deb"):
         subprocess.run(["dpkg-deb", "-x", str(deb), str(prefix)], check=True, timeout=60)
     libwrap = next(prefix.glob("usr/lib/*/libwrap.so.0"), None)
-    return prefix / "usr/sbin/sshd", "" if libwrap is None else str(libwrap.parent)
+    # OpenSSH 9.8+ execs sshd-session (10.0+: also sshd-auth) from its built-in path,
+    # /usr/lib/openssh, and refuses to start where that is missing: name the unpacked ones.
+    helpers = "".join(
+        f"{option} {prefix / 'usr/lib/openssh' / name}\n"
+        for option, name in (("SshdSessionPath", "sshd-session"), ("SshdAuthPath", "sshd-auth"))
+        if (prefix / "usr/lib/openssh" / name).is_file()
+    )
+    return prefix / "usr/sbin/sshd", "" if libwrap is None else str(libwrap.parent), helpers
 
 
 def _accounts(directory: Path) -> tuple[Path, Path]:
@@ -98,7 +112,7 @@ def ssh_door(host: TestHost, directory: Path) -> Iterator[dict[str, str]]:
     """Run sshd in ``host``'s namespace; yield the environment in which the docker client
     reaches that host's daemon over ssh (``DOCKER_HOST``, and ``PATH`` with the wrapper)."""
     directory.mkdir(parents=True)
-    sshd, libraries = _sshd(directory)
+    sshd, libraries, helpers = _sshd(directory)
     keygen = ["ssh-keygen", "-q", "-t", "ed25519", "-N", ""]
     subprocess.run([*keygen, "-f", str(directory / "host_key")], check=True, timeout=30)
     subprocess.run([*keygen, "-f", str(directory / "user_key")], check=True, timeout=30)
@@ -112,7 +126,7 @@ def ssh_door(host: TestHost, directory: Path) -> Iterator[dict[str, str]]:
         "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
         "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
         # The session's docker (docker system dial-stdio) talks to this host's daemon.
-        f"SetEnv DOCKER_HOST={host.docker_host}\n"
+        f"SetEnv DOCKER_HOST={host.docker_host}\n{helpers}"
     )
     (directory / "ssh_config").write_text(
         f"Host {host.address}\n  IdentityFile {directory / 'user_key'}\n  IdentitiesOnly yes\n"
