@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import marshal
 import os
 import sqlite3
 import stat
@@ -28,55 +29,76 @@ __all__ = ["FileDigests", "default_store", "source_digest"]
 
 _CHUNK = 1 << 20
 _RACY_NS = 2_000_000_000
-_FileKey = tuple[str, int, int, int]  # path, size, mtime_ns, inode
+_Stamp = tuple[int, int, int, str]  # size, mtime_ns, inode, digest
 
 
 class FileDigests:
     """File content digests by (path, size, mtime_ns, inode), kept in memory and, when
-    ``store`` is given, in that SQLite file (shared by processes; writes are best effort)."""
+    ``store`` is given, in that SQLite file (shared by processes; writes are best effort).
+
+    The store holds one row per directory (its files' stamps, marshalled), so that a
+    plan of an unchanged context reads a row per directory, not one per file: its cost
+    is then one ``lstat`` per file, as for BuildKit's own context transfer.
+    """
 
     def __init__(self, store: Path | None = None) -> None:
-        self._memory: dict[_FileKey, str] = {}
+        self._dirs: dict[str, dict[str, _Stamp]] = {}
+        self._stored: dict[str, bytes] = {}
         self._store = store
         self._primed: set[str] = set()
-        self._new: list[tuple[str, str, int, int, int, str]] = []
+        self._changed: set[str] = set()
 
     def digest(self, path: str, info: os.stat_result) -> str:
         """The sha256 of the regular file ``path`` whose ``lstat`` is ``info``."""
-        key = (path, info.st_size, info.st_mtime_ns, info.st_ino)
-        found = self._memory.get(key)
-        if found is None:
-            found = _hash_file(path)
-            # A file changed again within the clock's resolution keeps its key: digests of
-            # files modified in the last seconds are not kept (git's "racy" rule).
-            if info.st_mtime_ns < time.time_ns() - _RACY_NS:
-                self._memory[key] = found
-                self._new.append((os.path.dirname(path), *key, found))
+        directory, _, name = path.rpartition("/")
+        known = self.stamps(directory)
+        stamp = known.get(name)
+        if stamp is not None and stamp[:3] == (info.st_size, info.st_mtime_ns, info.st_ino):
+            return stamp[3]
+        found = _hash_file(path)
+        # A file changed again within the clock's resolution keeps its key: digests of
+        # files modified in the last seconds are not kept (git's "racy" rule).
+        if info.st_mtime_ns < time.time_ns() - _RACY_NS:
+            known[name] = (info.st_size, info.st_mtime_ns, info.st_ino, found)
+            self._changed.add(directory)
         return found
 
     def prime(self, root: str) -> None:
-        """Read the stored digests of the files below ``root`` (once per root)."""
+        """Read the stored digests of the files in and below ``root`` (once per root);
+        each directory's are decoded when a file of it is first asked for."""
         if self._store is None or root in self._primed:
             return
         self._primed.add(root)
+        root = root.rstrip("/") or "/"
         prefix = root.rstrip("/") + "/"
         rows = self._query(
-            "SELECT path, size, mtime_ns, inode, digest FROM files WHERE path >= ? AND path < ?",
-            (prefix, prefix[:-1] + "0"),  # "0" follows "/": every path below root sorts here
+            "SELECT dir, stamps FROM dirs WHERE dir = ? OR (dir >= ? AND dir < ?)",
+            (root, prefix, prefix[:-1] + "0"),  # "0" follows "/": every dir below root
         )
-        for path, size, mtime_ns, inode, digest in rows or ():
-            self._memory.setdefault((path, size, mtime_ns, inode), digest)
+        for directory, blob in rows or ():
+            if directory not in self._dirs:
+                self._stored[directory] = blob
 
     def flush(self) -> None:
-        """Write the digests computed since the last flush to the store (best effort)."""
-        if self._store is None or not self._new:
+        """Write the directories whose digests changed since the last flush (best effort)."""
+        if self._store is None or not self._changed:
             return
-        rows, self._new = self._new, []
-        self._query("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)", rows, many=True)
+        changed, self._changed = self._changed, set()
+        rows = [(d, marshal.dumps(self._dirs[d])) for d in sorted(changed)]
+        self._query("INSERT OR REPLACE INTO dirs VALUES (?, ?)", rows, many=True)
+
+    def stamps(self, directory: str) -> dict[str, _Stamp]:
+        """The known (size, mtime_ns, inode, digest) of the files of ``directory`` by name;
+        a digest holds while the file's first three still match its ``lstat``."""
+        known = self._dirs.get(directory)
+        if known is None:
+            known = _decode(self._stored.pop(directory, b""))
+            self._dirs[directory] = known
+        return known
 
     def _query(
         self, sql: str, params: object, *, many: bool = False
-    ) -> list[tuple[str, int, int, int, str]] | None:
+    ) -> list[tuple[str, bytes]] | None:
         assert self._store is not None
         try:
             self._store.parent.mkdir(parents=True, exist_ok=True)
@@ -85,10 +107,7 @@ class FileDigests:
             return None
         try:
             with db:
-                db.execute(
-                    "CREATE TABLE IF NOT EXISTS files (dir TEXT, path TEXT PRIMARY KEY,"
-                    " size INTEGER, mtime_ns INTEGER, inode INTEGER, digest TEXT)"
-                )
+                db.execute("CREATE TABLE IF NOT EXISTS dirs (dir TEXT PRIMARY KEY, stamps BLOB)")
                 if many:
                     db.executemany(sql, params)  # type: ignore[arg-type]
                     return []
@@ -101,6 +120,22 @@ class FileDigests:
             return None
         finally:
             db.close()
+
+
+def _decode(blob: bytes) -> dict[str, _Stamp]:
+    """A directory's stored stamps; anything malformed reads as none stored."""
+    if not blob:
+        return {}
+    try:
+        stamps = marshal.loads(blob)
+    except (EOFError, ValueError, TypeError):
+        return {}
+    if not isinstance(stamps, dict) or not all(
+        isinstance(stamp, tuple) and len(stamp) == 4 and isinstance(stamp[3], str)
+        for stamp in stamps.values()
+    ):
+        return {}
+    return stamps
 
 
 def default_store() -> Path:
@@ -168,24 +203,31 @@ class _Walk:
                 where=where(self.source.origin),
             ) from None
         made = shown == "." or self.filter.selected(inner)
+        everything = self.filter.selects_everything
+        lines, digest, known = self.lines, self.files.digest, self.files.stamps(real)
         for entry in entries:
             child = entry.name if inner == "." else f"{inner}/{entry.name}"
             label = entry.name if shown == "." else f"{shown}/{entry.name}"
             info = entry.stat(follow_symlinks=False)
-            if stat.S_ISDIR(info.st_mode):
-                if self.filter.may_hold_selected(child):
+            mode = info.st_mode
+            if stat.S_ISDIR(mode):
+                if everything or self.filter.may_hold_selected(child):
                     made |= self.tree(entry.path, child, label)
                 continue
-            if not self.filter.selected(child):
+            if not (everything or self.filter.selected(child)):
                 continue
             made = True
-            if stat.S_ISLNK(info.st_mode):
-                self.add("l", os.readlink(entry.path), "", label)
-            elif stat.S_ISREG(info.st_mode):
-                digest = self.files.digest(entry.path, info)
-                self.add("f", f"{stat.S_IMODE(info.st_mode):o}", digest, label)
+            if stat.S_ISREG(mode):
+                stamp = known.get(entry.name)
+                if stamp is None or stamp[:3] != (info.st_size, info.st_mtime_ns, info.st_ino):
+                    found = digest(entry.path, info)
+                else:
+                    found = stamp[3]
+                lines.append(_entry("f", f"{stat.S_IMODE(mode):o}", found, label))
+            elif stat.S_ISLNK(mode):
+                lines.append(_entry("l", os.readlink(entry.path), "", label))
             else:
-                self.add("?", f"{stat.S_IFMT(info.st_mode):o}", "", label)
+                lines.append(_entry("?", f"{stat.S_IFMT(mode):o}", "", label))
         if made:
             mode = stat.S_IMODE(os.stat(real).st_mode)
             self.lines.insert(mark, _entry("d", f"{mode:o}", "", shown))

@@ -143,6 +143,11 @@ class PathFilter:
         self._exclude = [rule for rule in map(_rule, exclude) if rule is not None]
 
     @property
+    def selects_everything(self) -> bool:
+        """Whether every path is sent (no include and no exclude patterns)."""
+        return not self._include and not self._exclude
+
+    @property
     def has_exceptions(self) -> bool:
         """Whether an exclude pattern is an exception (``!``): then excluded directories
         may hold files that are sent."""
