@@ -49,10 +49,7 @@ def tests(session: nox.Session) -> None:
     """The whole suite: unit tests, and end-to-end builds on the system's daemon."""
     session.install("-e", ".[test]")
     session.run(*ENGINE_UP, external=True)
-    env = {}
-    if not session.posargs:  # the whole suite: its figures become docs/reliability.md
-        env["FRAMEWORK_WRITE_RELIABILITY"] = "1"
-    _pytest(session, "system", session.posargs or ["tests"], env)
+    _pytest(session, "system", session.posargs or ["tests"], {})
 
 
 def _system_daemon_is_docker26() -> bool:
@@ -77,8 +74,6 @@ def _private_daemon(session: nox.Session, name: str) -> None:
     session.install("-e", ".[test]")
     session.run(*ENGINE_UP, external=True)
     env = _start_private_daemon(session, name)
-    if not session.posargs:  # the whole e2e suite: docs/reliability-<name>.md
-        env["FRAMEWORK_WRITE_RELIABILITY"] = "1"
     _pytest(session, name, session.posargs or ["tests/e2e"], env)
 
 

@@ -2,8 +2,9 @@
 
 The repository root is importable (``pipelines``). The ``reliability`` fixture collects
 figures from the reliability tests (cases tried, concurrency held, faults survived);
-when the whole suite passed and ``FRAMEWORK_WRITE_RELIABILITY=1`` (the nox ``tests``
-session), the session writes them to ``docs/reliability.md``.
+when asked with ``FRAMEWORK_WRITE_RELIABILITY=1`` and the whole run passed, the session
+writes them to ``docs/reliability.md`` (``docs/reliability-<daemon>.md`` on a private
+daemon). Ordinary runs leave the committed report alone.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def reliability() -> ReliabilityReport:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    # Only a whole, passing run (the nox tests session asks) rewrites the report.
+    # Only a passing run that asked for it rewrites the report.
     if os.environ.get("FRAMEWORK_WRITE_RELIABILITY") != "1" or exitstatus != 0:
         return
     if _REPORT.rows or _REPORT.tallies:
