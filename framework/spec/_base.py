@@ -28,6 +28,10 @@ _Conv = Callable[[object], object]
 """A field's check: returns the value to store, or raises :class:`_Mismatch`."""
 
 
+_ABSENT = object()
+_MISSING = dataclasses.MISSING
+
+
 class _Mismatch(Exception):
     """A value does not fit a field's type; ``args[0]`` says what was expected."""
 
@@ -85,15 +89,15 @@ class Model:
             raise _unknown_field(cls, next(k for k in data if k not in cls._input_names))
         setter = object.__setattr__
         for name, default, factory, convert in fields:
-            if convert is not None and name in data:
-                value = data[name]
+            value = data.get(name, _ABSENT)
+            if value is not _ABSENT:
                 try:
-                    value = convert(value)
+                    value = convert(value)  # type: ignore[misc]  # an input: it has one
                 except _Mismatch as exc:
                     raise _invalid(cls, name, f"{exc.args[0]}, not {_shown(value)}") from None
-            elif default is not dataclasses.MISSING:
+            elif default is not _MISSING:
                 value = default
-            elif factory is not dataclasses.MISSING:
+            elif factory is not _MISSING:
                 value = factory()
             elif convert is None:
                 continue  # computed by _check
@@ -225,7 +229,7 @@ def _instance(cls: type) -> _Conv:
     expected = f"should be {article} {cls.__name__}"
 
     def convert(value: object) -> object:
-        if isinstance(value, cls) and not (isinstance(value, bool) and cls is not bool):
+        if isinstance(value, cls):  # int (where bool is one) has its own check
             return value
         raise _Mismatch(expected)
 
@@ -300,10 +304,21 @@ def _tuple(args: tuple[Any, ...]) -> _Conv:
             if not isinstance(value, tuple | list):
                 raise _Mismatch("should be a tuple")
             try:
-                return tuple(item(v) for v in value)
+                return tuple([item(v) for v in value])
             except _Mismatch as exc:
                 raise _Mismatch(f"should be a tuple whose items {exc.args[0]}") from None
 
+        if args[0] == tuple[str, str]:
+
+            def pairs(value: object) -> object:
+                if isinstance(value, tuple) and all(
+                    type(v) is tuple and len(v) == 2 and type(v[0]) is str and type(v[1]) is str
+                    for v in value
+                ):
+                    return value
+                return homogeneous(value)
+
+            return pairs
         return homogeneous
     items = [_converter(a) for a in args]
 
