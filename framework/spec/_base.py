@@ -185,10 +185,13 @@ def complete_types(cls: type[Model], **names: object) -> None:
 
 
 def _json(value: object) -> Any:
+    # Ordered by how often each kind occurs in steps: plain values, then tuples.
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if isinstance(value, tuple | list):
+        return [item if type(item) is str else _json(item) for item in value]
     if isinstance(value, Model):
         return value.as_json()
-    if isinstance(value, tuple | list):
-        return [_json(item) for item in value]
     if isinstance(value, Path):
         return str(value)
     if isinstance(value, bytes):
@@ -395,11 +398,15 @@ def caller_origin() -> Origin | None:
         if not filename.startswith(_FRAMEWORK_DIR) and not filename.endswith("/dataclasses.py"):
             if filename.startswith("<"):
                 return None
-            return validated(
-                Origin, None, file=_display_path(filename, os.getcwd()), line=frame.f_lineno
-            )
+            return _origin(filename, frame.f_lineno, os.getcwd())
         frame = frame.f_back
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _origin(filename: str, line: int, cwd: str) -> Origin:
+    """The (immutable, so shared) origin of a line: a loop declares many values there."""
+    return validated(Origin, None, file=_display_path(filename, cwd), line=line)
 
 
 @functools.lru_cache(maxsize=256)
