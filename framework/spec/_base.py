@@ -47,12 +47,12 @@ class Model:
     (positional arguments and unknown names raise :class:`SpecError` listing the fields),
     each field against its annotation without coercion (``network=1`` is not a bool; a
     list given for a tuple field is stored as a tuple), then the class's ``_check``. A
-    bad value raises :class:`SpecError` naming the field. Values cannot be changed, and
-    compare and hash by what they describe: fields declared with ``compare=False``
-    (``origin``: where a value was declared) are left out, so equal descriptions are equal.
+    bad value raises :class:`SpecError` naming the field. Values cannot be changed (this
+    class's ``__setattr__`` refuses; a field a class computes is set by its ``_check``
+    with ``object.__setattr__``), and compare and hash by what they describe: fields
+    declared with ``compare=False`` (``origin``: where a value was declared) are left
+    out, so equal descriptions are equal.
     """
-
-    __slots__ = ()
 
     _fields_cache: ClassVar[tuple[tuple[str, Any, Any, _Conv | None], ...] | None]
     _meaning_names: ClassVar[tuple[str, ...]]
