@@ -20,7 +20,7 @@
 
 Each error carries data as attributes and renders a message that says what went wrong,
 where it was declared (``file:line`` of the pipeline when known), and how to fix it.
-No ``subprocess``, ``pydantic`` or ``dagger`` exception leaves the public API.
+No ``subprocess``, ``OSError`` or ``dagger`` exception leaves the public API.
 """
 
 from __future__ import annotations

@@ -3,10 +3,8 @@ produce it, and the progress displays, which show it (neither imports the other)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
 
 __all__ = ["BuildResult", "StepKey", "StepReport", "StepStatus"]
 
@@ -25,13 +23,12 @@ class StepKey:
 StepStatus = Literal["cached", "executed", "failed", "cancelled", "config", "unknown"]
 
 
-class StepReport(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class StepReport:
     """What happened to one step: ``cached``, ``executed``, ``failed`` (it ran and its
     command failed), or ``cancelled`` (stopped because another step failed), with
     ``duration`` in seconds; ``config`` steps only change the image config; ``unknown``:
     the engine did not say."""
-
-    model_config = ConfigDict(frozen=True)
 
     stage: str
     index: int
@@ -44,11 +41,15 @@ class StepReport(BaseModel):
     def key(self) -> StepKey:
         return StepKey(self.stage, self.index)
 
+    def as_json(self) -> dict[str, Any]:
+        """The report as JSON data: ``stage``, ``index``, ``description``, ``status``,
+        ``duration``, ``where``."""
+        return asdict(self)
 
-class BuildResult(BaseModel):
-    """The outcome of a successful build."""
 
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class BuildResult:
+    """The outcome of a successful build (sequences given are kept as tuples)."""
 
     engine: str
     image_id: str
@@ -62,6 +63,10 @@ class BuildResult(BaseModel):
     pushed: tuple[str, ...] = ()
     """References pushed, each as ``name:tag@sha256:...``."""
     archive: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("tags", "steps", "pushed"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
 
     def executed(self) -> tuple[StepReport, ...]:
         return tuple(s for s in self.steps if s.status == "executed")

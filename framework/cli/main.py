@@ -139,7 +139,7 @@ class _Run:
 
     def steps(self) -> list[dict[str, Any]]:
         reports = self.progress.reports if self.progress else []
-        return [report.model_dump() for report in reports]
+        return [report.as_json() for report in reports]
 
     def step_annotated(self) -> bool:
         """Whether the progress display already annotated the failing step on GitHub."""
@@ -317,7 +317,7 @@ def _build(args: argparse.Namespace, pipeline: Pipeline, image: Any, run: _Run) 
             "archive": result.archive,
             "plan_digest": result.plan_digest,
             "context_bytes": result.context_bytes,
-            "steps": [step.model_dump() for step in result.steps],
+            "steps": [step.as_json() for step in result.steps],
             "executed": len(result.executed()),
             "cached": len(result.cached()),
             "build_seconds": round(result.duration, 3),

@@ -250,7 +250,7 @@ def _digest(
 
 def _canonical(step: Step, stage_refs: dict[int, str]) -> dict[str, Any]:
     """What a step means, as JSON: no origins, no secret sources or values."""
-    data: dict[str, Any] = step.model_dump(mode="json", exclude={"source", "secrets"})
+    data: dict[str, Any] = step.as_json(exclude={"source", "secrets"})
     if isinstance(step, Copy):
         data["source"] = _canonical_source(step.source, stage_refs.get(id(step)))
     if isinstance(step, Run):

@@ -30,9 +30,8 @@ import hashlib
 import json
 import posixpath
 import re
+from dataclasses import dataclass
 from typing import assert_never
-
-from pydantic import Field
 
 from framework.errors import SpecError
 from framework.plan import (
@@ -53,7 +52,6 @@ from framework.plan import (
 )
 from framework.render.features import BASELINE, Features
 from framework.spec import Inline
-from framework.spec._base import Model
 from framework.spec.sources import ContextPath
 from framework.spec.steps import DEFAULT_OWNER, go_duration
 
@@ -62,7 +60,8 @@ __all__ = ["ContextEntry", "RenderedBuild", "StepVertex", "render"]
 _COPY_SPECIAL = re.compile(r"[\\$'\"]")
 
 
-class ContextEntry(Model):
+@dataclass(frozen=True, kw_only=True)
+class ContextEntry:
     """A top-level entry ``name`` of the build context and what the engine puts there.
 
     A directory source becomes a directory holding its files (filtered by the
@@ -70,10 +69,11 @@ class ContextEntry(Model):
     """
 
     name: str
-    source: ContextPath | Inline = Field(discriminator="kind")
+    source: ContextPath | Inline
 
 
-class StepVertex(Model):
+@dataclass(frozen=True, kw_only=True)
+class StepVertex:
     """Which step BuildKit's vertex ``[name i/N]`` stands for (``step`` None: FROM).
 
     ``name`` is the Dockerfile stage BuildKit shows, ``stage`` the plan's stage: one plan
@@ -88,7 +88,8 @@ class StepVertex(Model):
     name: str = ""
 
 
-class RenderedBuild(Model):
+@dataclass(frozen=True, kw_only=True)
+class RenderedBuild:
     """A Dockerfile, the build arguments and image labels its multi-line values need
     (``--build-arg NAME=value``, ``--label key=value``), and its context's contents."""
 

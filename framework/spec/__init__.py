@@ -1,7 +1,8 @@
 """What users build: ``Image``, its steps, sources, mounts and secrets.
 
 ``Image`` is a frozen plain class (see :mod:`framework.spec.image` for why); the values
-it holds are frozen pydantic models, validated when made.
+it holds are frozen, typed values (:class:`framework.spec._base.Model`), validated when
+made.
 """
 
 from framework.spec._base import Origin

@@ -1,87 +1,144 @@
-"""Shared pieces of the spec models: the frozen base model, origins, value checks."""
+"""Shared pieces of the spec values: the frozen, validated base, origins, value checks.
+
+:class:`Model` is this package's own small base on :mod:`dataclasses` (no third-party
+validation library: describing an image must stay cheap to import). Each subclass is a
+frozen dataclass whose fields are checked against their annotations, strictly, every time
+a value is made, and then by the class's ``_check`` for what types cannot say.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
 import sys
-from collections.abc import Mapping
+import types
+import typing
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
-from typing import Any, ClassVar, Self, TypeVar
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Any, ClassVar, Literal, TypeVar, dataclass_transform
 
 from framework.errors import SpecError
 
 _FRAMEWORK_DIR = str(Path(__file__).resolve().parent.parent) + os.sep
 
+_Conv = Callable[[object], object]
+"""A field's check: returns the value to store, or raises :class:`_Mismatch`."""
 
-class Model(BaseModel):
-    """Frozen, strict-keyed base of every spec value.
 
-    Built directly (``CacheMount(target=...)``), bad values raise :class:`SpecError`
-    naming the field, like the chaining API does. No way of making one skips
-    validation: ``model_copy(update=...)`` validates the result again, and
-    ``model_construct`` is refused. Values compare and hash by what they describe:
-    where they were declared (``origin``) is left out, so equal descriptions are equal.
+_ABSENT = object()
+_MISSING = dataclasses.MISSING
+
+
+class _Mismatch(Exception):
+    """A value does not fit a field's type; ``args[0]`` says what was expected."""
+
+
+@dataclass_transform(
+    kw_only_default=True, frozen_default=True, field_specifiers=(dataclasses.field,)
+)
+class Model:
+    """Frozen, strictly typed, strict-keyed base of every spec value.
+
+    Made directly (``CacheMount(target=...)``), by a verb, or by
+    :func:`dataclasses.replace`, a value is checked the same way: fields by name only
+    (positional arguments and unknown names raise :class:`SpecError` listing the fields),
+    each field against its annotation without coercion (``network=1`` is not a bool; a
+    list given for a tuple field is stored as a tuple), then the class's ``_check``. A
+    bad value raises :class:`SpecError` naming the field. Values cannot be changed (this
+    class's ``__setattr__`` refuses; a field a class computes is set by its ``_check``
+    with ``object.__setattr__``), and compare and hash by what they describe: fields
+    declared with ``compare=False`` (``origin``: where a value was declared) are left
+    out, so equal descriptions are equal.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    _fields_cache: ClassVar[tuple[tuple[str, Any, Any, _Conv | None], ...] | None]
+    _meaning_names: ClassVar[tuple[str, ...]]
+    _input_names: ClassVar[frozenset[str]]
+    _extra_types: ClassVar[dict[str, object]] = {}
 
-    _made_by: ClassVar[str | None] = None
-    """How a value whose constructor checks more than its fields is made; such a value
-    refuses ``model_copy``, which could only check the fields."""
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Every method comes from this class (none is generated per subclass, which
+        # would cost a compile() each at import): dataclasses only records the fields.
+        dataclasses.dataclass(init=False, repr=False, eq=False, match_args=False)(cls)
+        cls._fields_cache = None
+        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        cls._meaning_names = tuple(f.name for f in fields if f.compare)
+        cls._input_names = frozenset(f.name for f in fields if f.init)
 
-    def __init__(self, /, *args: Any, **data: Any) -> None:
+    def __init__(self, /, *args: object, **data: object) -> None:
         if args:
-            fields = ", ".join(
-                f"{name}=..." for name in type(self).model_fields if name != "origin"
-            )
             raise SpecError(
                 f"{type(self).__name__} takes its fields by name",
-                fix=f"call {type(self).__name__}({fields})",
+                fix=f"call {type(self).__name__}({_keyword_form(type(self))})",
                 where=where(caller_origin()),
             )
         try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise _invalid(type(self), exc, caller_origin()) from None
+            self._fill(data)
         except SpecError as exc:
             raise exc.at(where(caller_origin())) from None
 
-    # This __init__ only translates errors: marked as pydantic marks its own, validation
-    # (model_validate, used by every verb) does not call it, which would run each
-    # validator twice.
-    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+    def _fill(self, data: Mapping[str, object]) -> None:
+        """Set every field from ``data`` (checked) or its default, then run ``_check``."""
+        cls = type(self)
+        fields = cls._fields_cache or cls._compile()
+        if not data.keys() <= cls._input_names:
+            raise _unknown_field(cls, next(k for k in data if k not in cls._input_names))
+        setter = object.__setattr__
+        for name, default, factory, convert in fields:
+            value = data.get(name, _ABSENT)
+            if value is not _ABSENT:
+                try:
+                    value = convert(value)  # type: ignore[misc]  # an input: it has one
+                except _Mismatch as exc:
+                    raise _invalid(cls, name, f"{exc.args[0]}, not {_shown(value)}") from None
+            elif default is not _MISSING:
+                value = default
+            elif factory is not _MISSING:
+                value = factory()
+            elif convert is None:
+                continue  # computed by _check
+            else:
+                raise _invalid(cls, name, "this field is required")
+            setter(self, name, value)
+        self._check()
 
-    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """A copy with ``update`` applied, validated again like any new value."""
-        if self._made_by is not None:
-            raise SpecError(
-                f"{type(self).__name__}.model_copy() would skip the checks of {self._made_by}",
-                fix=f"make a new one with {self._made_by}",
-                where=where(caller_origin()),
-            )
-        data = {name: getattr(self, name) for name in type(self).model_fields}
-        data.update(update or {})
-        return validated(type(self), caller_origin(), **data)
+    def _check(self) -> None:
+        """What the field types cannot say; raise :class:`SpecError` (no ``where``)."""
 
     @classmethod
-    def model_construct(  # type: ignore[override]  # the pydantic plugin types it per model
-        cls, _fields_set: set[str] | None = None, **values: Any
-    ) -> Self:
-        """Refused: it would make a value without validating it."""
-        raise SpecError(
-            f"{cls.__name__}.model_construct() would skip validation",
-            fix=f"build it the documented way (see help({_help_topic(cls)}))",
-            where=where(caller_origin()),
+    def _compile(cls) -> tuple[tuple[str, Any, Any, _Conv | None], ...]:
+        """Each field's name, default, default factory and check (``None``: not an input)."""
+        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        inputs = {f.name for f in fields if f.init}
+        extra: dict[str, object] = {}
+        for klass in cls.__mro__:
+            extra = {**getattr(klass, "_extra_types", {}), **extra}
+        hints: dict[str, Any] = {}
+        for klass in reversed(cls.__mro__):
+            namespace = {**vars(sys.modules[klass.__module__]), **extra}
+            for name, annotation in vars(klass).get("__annotations__", {}).items():
+                if name in inputs:
+                    hints[name] = (
+                        eval(annotation, namespace) if isinstance(annotation, str) else annotation
+                    )
+        compiled = tuple(
+            (
+                f.name,
+                f.default,
+                f.default_factory,
+                _converter(hints[f.name]) if f.init else None,
+            )
+            for f in fields
         )
+        cls._fields_cache = compiled
+        return compiled
 
     def _meaning(self) -> tuple[object, ...]:
-        fields = type(self).model_fields
-        return tuple(getattr(self, name) for name, info in fields.items() if name != "origin")
+        return tuple(getattr(self, name) for name in type(self)._meaning_names)
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -91,6 +148,236 @@ class Model(BaseModel):
 
     def __hash__(self) -> int:
         return hash((type(self), self._meaning()))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{f.name}={getattr(self, f.name)!r}"
+            for f in dataclasses.fields(self)  # type: ignore[arg-type]
+            if f.repr and hasattr(self, f.name)
+        )
+        return f"{type(self).__name__}({shown})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise dataclasses.FrozenInstanceError(
+            f"a {type(self).__name__} is immutable: .{name} cannot be set"
+            " (make a new one, e.g. with dataclasses.replace)"
+        )
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(
+            f"a {type(self).__name__} is immutable: .{name} cannot be deleted"
+        )
+
+    def as_json(self, exclude: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
+        """What the value describes as JSON data: its compared fields, nested values as
+        objects, tuples as lists, paths as strings (``exclude`` left out)."""
+        return {
+            name: _json(getattr(self, name))
+            for name in type(self)._meaning_names
+            if name not in exclude
+        }
+
+
+def complete_types(cls: type[Model], **names: object) -> None:
+    """Name types ``cls``'s annotations use that its module cannot import (a cycle)."""
+    cls._extra_types = {**cls._extra_types, **names}
+    cls._fields_cache = None
+
+
+def _json(value: object) -> Any:
+    # Ordered by how often each kind occurs in steps: plain values, then tuples.
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if isinstance(value, tuple | list):
+        return [item if type(item) is str else _json(item) for item in value]
+    if isinstance(value, Model):
+        return value.as_json()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "surrogateescape")
+    return value
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+
+
+# -- field checks, made once per field from its annotation --------------------------------
+
+
+def _converter(annotation: Any) -> _Conv:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if annotation is Any:
+        return lambda value: value
+    if origin in (types.UnionType, typing.Union):
+        return _union(args)
+    if origin is Literal:
+        return _literal(args)
+    if origin is tuple:
+        return _tuple(args)
+    if annotation is float:
+        return _float
+    if annotation is int:
+        return _int
+    if isinstance(annotation, type):
+        return _instance(annotation)
+    raise TypeError(f"no check for the annotation {annotation!r}")  # a framework bug
+
+
+def _instance(cls: type) -> _Conv:
+    article = "an" if cls.__name__[0] in "AEIOU" else "a"
+    expected = f"should be {article} {cls.__name__}"
+
+    def convert(value: object) -> object:
+        if isinstance(value, cls):  # int (where bool is one) has its own check
+            return value
+        raise _Mismatch(expected)
+
+    return convert
+
+
+def _int(value: object) -> object:
+    if type(value) is int or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise _Mismatch("should be an int")
+
+
+def _float(value: object) -> object:
+    if isinstance(value, float):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    raise _Mismatch("should be a number")
+
+
+def _literal(allowed: tuple[object, ...]) -> _Conv:
+    expected = "should be " + " or ".join(repr(a) for a in allowed)
+
+    def convert(value: object) -> object:
+        if isinstance(value, str) and value in allowed:
+            return value
+        raise _Mismatch(expected)
+
+    return convert
+
+
+def _union(members: tuple[Any, ...]) -> _Conv:
+    optional = type(None) in members
+    checks = [_converter(m) for m in members if m is not type(None)]
+    if len(checks) == 1:
+        (only,) = checks
+
+        def convert_optional(value: object) -> object:
+            return None if value is None else only(value)
+
+        return convert_optional if optional else only
+    expected = " or ".join(
+        getattr(m, "__name__", str(m)) for m in members if m is not type(None)
+    ) + (" or None" if optional else "")
+
+    def convert(value: object) -> object:
+        if value is None and optional:
+            return None
+        for check in checks:
+            try:
+                return check(value)
+            except _Mismatch:
+                continue
+        raise _Mismatch(f"should be {expected}")
+
+    return convert
+
+
+def _tuple(args: tuple[Any, ...]) -> _Conv:
+    if len(args) == 2 and args[1] is Ellipsis:
+        item = _converter(args[0])
+        if args[0] is str:
+
+            def strings(value: object) -> object:
+                if isinstance(value, tuple | list) and all(isinstance(v, str) for v in value):
+                    return tuple(value)
+                raise _Mismatch("should be a tuple of str")
+
+            return strings
+
+        def homogeneous(value: object) -> object:
+            if not isinstance(value, tuple | list):
+                raise _Mismatch("should be a tuple")
+            try:
+                return tuple([item(v) for v in value])
+            except _Mismatch as exc:
+                raise _Mismatch(f"should be a tuple whose items {exc.args[0]}") from None
+
+        if args[0] == tuple[str, str]:
+
+            def pairs(value: object) -> object:
+                if isinstance(value, tuple) and all(
+                    type(v) is tuple and len(v) == 2 and type(v[0]) is str and type(v[1]) is str
+                    for v in value
+                ):
+                    return value
+                return homogeneous(value)
+
+            return pairs
+        return homogeneous
+    items = [_converter(a) for a in args]
+
+    def fixed(value: object) -> object:
+        if not isinstance(value, tuple | list) or len(value) != len(items):
+            raise _Mismatch(f"should be a tuple of {len(items)}")
+        return tuple(check(v) for check, v in zip(items, value, strict=True))
+
+    return fixed
+
+
+# -- errors -----------------------------------------------------------------------------
+
+
+def _input_fields(cls: type[Model]) -> list[str]:
+    return [
+        f.name
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if f.init and f.name != "origin"
+    ]
+
+
+def _keyword_form(cls: type[Model]) -> str:
+    return ", ".join(f"{name}=..." for name in _input_fields(cls))
+
+
+def _unknown_field(cls: type[Model], name: str) -> SpecError:
+    import difflib
+
+    known = _input_fields(cls)
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return SpecError(
+        f"{cls.__name__} has no field {name!r}",
+        fix=f"{hint}its fields are: {', '.join(known)} (see help({_help_topic(cls)}))",
+    )
+
+
+def _invalid(cls: type, name: str, message: str) -> SpecError:
+    return SpecError(
+        f"invalid {cls.__name__.lower()} {name}: {message}",
+        fix=f"pass a valid value for {name!r} (see help({_help_topic(cls)}))",
+    )
+
+
+M = TypeVar("M", bound=Model)
+
+
+def validated(cls: type[M], at: Origin | None, /, **data: object) -> M:
+    """Make ``cls`` from ``data``; a bad value is a ``SpecError`` at ``at``."""
+    value = cls.__new__(cls)
+    try:
+        value._fill(data)
+    except SpecError as exc:
+        raise exc.at(where(at)) from None
+    return value
 
 
 class Origin(Model):
@@ -104,16 +391,22 @@ class Origin(Model):
 
 
 def caller_origin() -> Origin | None:
-    """Return the first stack frame outside the framework and pydantic, or ``None``."""
+    """Return the first stack frame outside the framework, or ``None``."""
     frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
-        if not filename.startswith(_FRAMEWORK_DIR) and "/pydantic/" not in filename:
+        if not filename.startswith(_FRAMEWORK_DIR) and not filename.endswith("/dataclasses.py"):
             if filename.startswith("<"):
                 return None
-            return Origin(file=_display_path(filename, os.getcwd()), line=frame.f_lineno)
+            return _origin(filename, frame.f_lineno, os.getcwd())
         frame = frame.f_back
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _origin(filename: str, line: int, cwd: str) -> Origin:
+    """The (immutable, so shared) origin of a line: a loop declares many values there."""
+    return validated(Origin, None, file=_display_path(filename, cwd), line=line)
 
 
 @functools.lru_cache(maxsize=256)
@@ -134,36 +427,13 @@ def declared_path(path: str | Path, origin: Origin | None) -> Path:
     return (base / Path(path).expanduser()).resolve()
 
 
-def origin_field() -> Origin | None:
-    """A model field holding the declaring origin: not serialized, not part of a digest."""
-    return Field(default=None, exclude=True, repr=False)
+def origin_field() -> Any:
+    """A field holding the declaring origin: not compared, not shown, not in a digest."""
+    return dataclasses.field(default=None, compare=False, repr=False)
 
 
 def where(origin: Origin | None) -> str | None:
     return None if origin is None else str(origin)
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def validated(cls: type[M], at: Origin | None, /, **data: object) -> M:
-    """Build ``cls`` from ``data``; turn pydantic's errors into a ``SpecError`` at ``at``."""
-    try:
-        return cls.model_validate(data)
-    except ValidationError as exc:
-        raise _invalid(cls, exc, at) from None
-    except SpecError as exc:
-        raise exc.at(where(at)) from None
-
-
-def _invalid(cls: type[BaseModel], exc: ValidationError, at: Origin | None) -> SpecError:
-    first = exc.errors()[0]
-    loc = ".".join(str(part) for part in first["loc"]) or cls.__name__
-    return SpecError(
-        f"invalid {cls.__name__.lower()} {loc}: {first['msg']}",
-        fix=f"pass a valid value for {loc!r} (see help({_help_topic(cls)}))",
-        where=where(at),
-    )
 
 
 # What documents how each value is made: the Image method that makes a step, the class

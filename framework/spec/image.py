@@ -4,13 +4,12 @@ Every method returns a new ``Image``; the receiver is unchanged and can be the b
 of many others. Copying a path out of another image (``builder / "/out/app"``) makes
 that image a stage of this one: multistage builds come from plain references.
 
-``Image`` is a plain class with ``__slots__``, not a pydantic model: its public face is
-the Dockerfile verbs and a few documented attributes (``base``, ``steps``, ``name``,
-``origin``, ``final_workdir``), nothing else. A pydantic model would add some thirty
-public methods (``model_copy`` among them, which builds a copy without validating it)
-and report a misspelt verb from inside pydantic. Here there is one way in:
+``Image`` is a plain class with ``__slots__``, not a spec value (:class:`Model`): its
+public face is the Dockerfile verbs and a few documented attributes (``base``,
+``steps``, ``name``, ``origin``, ``final_workdir``), nothing else, and a misspelt verb
+is reported as one. Here there is one way in:
 :meth:`Image.from_` or :meth:`Image.scratch` (calling ``Image(...)`` is refused), and
-each verb validates only what it adds: the new step (a validated pydantic model) and
+each verb validates only what it adds: the new step (a validated spec value) and
 the invariants it touches, against facts the image keeps (the current workdir, the
 variable names it sets). Chaining is linear, not a re-validation of every step.
 Images compare and hash by what they describe (base, steps, name), never by where they
@@ -20,16 +19,12 @@ were declared; attributes cannot be set; an unknown attribute raises
 
 from __future__ import annotations
 
-import difflib
 import functools
 import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta
-from typing import Any, Concatenate, Literal, NoReturn, ParamSpec, final
-
-from pydantic import GetCoreSchemaHandler, model_validator
-from pydantic_core import core_schema
+from dataclasses import field
+from typing import TYPE_CHECKING, Concatenate, Literal, NoReturn, ParamSpec, final
 
 from framework.errors import SpecError, UnknownInstruction
 from framework.spec._base import (
@@ -37,6 +32,7 @@ from framework.spec._base import (
     Origin,
     caller_origin,
     check_path,
+    complete_types,
     origin_field,
     validated,
     where,
@@ -59,6 +55,9 @@ from framework.spec.steps import (
     resolve_path,
 )
 
+if TYPE_CHECKING:
+    from datetime import timedelta
+
 __all__ = ["Image", "StagePath"]
 
 P = ParamSpec("P")
@@ -67,24 +66,32 @@ P = ParamSpec("P")
 def _checked_options(
     method: Callable[Concatenate[Image, P], Image],
 ) -> Callable[Concatenate[Image, P], Image]:
-    """Turn a call with an unknown or missing option into a SpecError that lists the options."""
-    signature = inspect.signature(method)
-    options = [n for n in signature.parameters if n != "self"]
+    """Turn a call with an unknown or missing option into a SpecError that lists the options.
+
+    The signature is consulted only when the call raises ``TypeError`` (a call that does
+    not bind raises it before the method runs), so a good call costs nothing extra."""
 
     @functools.wraps(method)
     def checked(self: Image, /, *args: P.args, **kwargs: P.kwargs) -> Image:
         try:
-            signature.bind(self, *args, **kwargs)
-        except TypeError as exc:
-            unknown = [k for k in kwargs if k not in options]
-            close = [m for k in unknown for m in difflib.get_close_matches(k, options, n=1)]
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise SpecError(
-                f".{method.__name__}(): {exc}",
-                fix=f"{hint}its options are: {', '.join(options)}",
-                where=where(caller_origin()),
-            ) from None
-        return method(self, *args, **kwargs)
+            return method(self, *args, **kwargs)
+        except TypeError as error:
+            signature = inspect.signature(method)
+            try:
+                signature.bind(self, *args, **kwargs)
+            except TypeError as exc:
+                import difflib
+
+                options = [n for n in signature.parameters if n != "self"]
+                unknown = [k for k in kwargs if k not in options]
+                close = [m for k in unknown for m in difflib.get_close_matches(k, options, n=1)]
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                raise SpecError(
+                    f".{method.__name__}(): {exc}",
+                    fix=f"{hint}its options are: {', '.join(options)}",
+                    where=where(caller_origin()),
+                ) from None
+            raise error
 
     return checked
 
@@ -519,19 +526,14 @@ class Image:
             raise AttributeError(f"'Image' object has no attribute {name!r}")
         raise _unknown_instruction(name)
 
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: type[Any], handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        """In a pydantic field (``StagePath.image``), an ``Image`` is taken as it is."""
-        return core_schema.is_instance_schema(cls)
-
 
 # Dockerfile instructions an Image spells another way, for the "did you mean" hint.
 _SPELLED_AS = {"add": "copy", "from": "from_", "arg": "env", "maintainer": "label"}
 
 
 def _unknown_instruction(name: str) -> UnknownInstruction:
+    import difflib
+
     public = [n for n in dir(Image) if not n.startswith("_")]
     attributes = [n for n in public if isinstance(getattr(Image, n), property)]
     methods = [n for n in public if n not in attributes]
@@ -549,26 +551,24 @@ def _unknown_instruction(name: str) -> UnknownInstruction:
 class StagePath(Model):
     """A path inside another image; copying it makes that image a stage."""
 
-    kind: Literal["stage"] = "stage"
+    kind: Literal["stage"] = field(default="stage", init=False)
     image: Image
     path: str
     origin: Origin | None = origin_field()
 
-    @model_validator(mode="after")
-    def _check(self) -> StagePath:
+    def _check(self) -> None:
         check_path(self.path, "stage path", absolute=True)
         if any(c in self.path for c in "*?["):
             raise SpecError(
                 f"stage path {self.path!r} contains a wildcard",
                 fix="copy the directory that holds the files (wildcards are not expanded)",
             )
-        return self
 
     def describe(self) -> str:
         return f"{self.image.name or 'stage'}:{self.path}"
 
 
-Copy.model_rebuild(_types_namespace={"StagePath": StagePath})
+complete_types(Copy, StagePath=StagePath)
 
 
 def _check_reference(ref: str, origin: Origin | None) -> None:
@@ -620,10 +620,12 @@ def _seconds(value: object, what: str, origin: Origin | None) -> float | None:
     """Seconds from a number or ``timedelta``; ``None`` stays unset."""
     if value is None:
         return None
-    if isinstance(value, timedelta):
-        return value.total_seconds()
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
+    from datetime import timedelta  # loaded only by a pipeline that passes one
+
+    if isinstance(value, timedelta):
+        return value.total_seconds()
     raise SpecError(
         f"{what} is {type(value).__name__}, not a number of seconds",
         fix="give seconds as an int or float (e.g. 30 or 0.5), a timedelta, or None",

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-import hashlib
 import re
 import sys
 from pathlib import Path
 from types import FrameType
 from typing import Literal
-
-from pydantic import Field, model_validator
 
 from framework.errors import SpecError
 from framework.spec._base import (
@@ -34,7 +32,7 @@ _PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 
 
 def declaring_function() -> str:
-    """``file:function`` of the first caller outside the framework and pydantic.
+    """``file:function`` of the first caller outside the framework.
 
     The file is relative to its project root (see :class:`CacheMount`), never absolute,
     so it does not change with the checkout's location.
@@ -42,7 +40,7 @@ def declaring_function() -> str:
     frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
-        if not filename.startswith(_FRAMEWORK_DIR) and "/pydantic/" not in filename:
+        if not filename.startswith(_FRAMEWORK_DIR) and not filename.endswith("/dataclasses.py"):
             return f"{_project_path(filename)}:{frame.f_code.co_qualname}"
         frame = frame.f_back
     return "<unknown>"
@@ -82,20 +80,20 @@ class CacheMount(Model):
     target: str
     id: str | None = None
     sharing: Literal["shared", "private", "locked"] = "locked"
-    scope: str = Field(default_factory=declaring_function)
+    scope: str = dataclasses.field(default_factory=declaring_function)
 
-    @model_validator(mode="after")
-    def _check(self) -> CacheMount:
+    def _check(self) -> None:
         check_mount_target(self.target, "cache mount target")
         if self.id is not None:
             check_mount_target("/" + self.id, "cache id")
-        return self
 
     @property
     def cache_id(self) -> str:
         """The id the engine mounts: ``id``, else ``pipeline-<hash of scope>:<target>``."""
         if self.id is not None:
             return self.id
+        import hashlib  # not needed to describe an image: loaded when a plan is made
+
         digest = hashlib.sha256(self.scope.encode()).hexdigest()[:12]
         return f"pipeline-{digest}:{self.target}"
 
@@ -118,8 +116,7 @@ class Secret(Model):
     source: Literal["env", "file"]
     name: str
 
-    @model_validator(mode="after")
-    def _check(self) -> Secret:
+    def _check(self) -> None:
         if not _SECRET_ID.fullmatch(self.id):
             raise SpecError(
                 f"secret id {self.id!r} is not valid",
@@ -129,7 +126,6 @@ class Secret(Model):
             check_env_name(self.name, "secret environment variable")
         else:
             check_text(self.name, "secret file path")
-        return self
 
     @classmethod
     def env(cls, variable: str, *, id: str | None = None) -> Secret:
@@ -170,8 +166,7 @@ class SecretUse(Model):
     env: str | None = None
     path: str | None = None
 
-    @model_validator(mode="after")
-    def _check(self) -> SecretUse:
+    def _check(self) -> None:
         if (self.env is None) == (self.path is None):
             raise SpecError(
                 "a secret use needs exactly one of env or path",
@@ -181,7 +176,6 @@ class SecretUse(Model):
             check_env_name(self.env, "secret variable")
         if self.path is not None:
             check_mount_target(self.path, "secret file path")
-        return self
 
     @property
     def mount_path(self) -> str:

@@ -6,13 +6,11 @@ A path inside another image is a third kind of source; it lives with ``Image``
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 from collections.abc import Sequence
+from dataclasses import field
 from pathlib import Path
-from typing import ClassVar, Literal
-
-from pydantic import Field
+from typing import Literal
 
 from framework.errors import SpecError
 from framework.spec._base import (
@@ -22,6 +20,7 @@ from framework.spec._base import (
     check_text,
     declared_path,
     origin_field,
+    validated,
     where,
 )
 from framework.spec.dockerignore import IGNORE_FILE, check_patterns, read_dockerignore
@@ -47,14 +46,17 @@ class Context(Model):
     ``include`` narrows further. ``dockerignore=False`` ignores the file. Ignored files
     are never sent and never enter the plan's digest. A malformed pattern, given here
     or in the file, is a :class:`SpecError` naming it.
-    """
 
-    _made_by: ClassVar[str | None] = "Context(path, ...)"
+    :func:`dataclasses.replace` makes a new context through this constructor, with every
+    check again (``ignored`` is read again, not given).
+    """
 
     path: Path
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
-    ignored: tuple[str, ...] = Field(default=(), description="the .dockerignore's patterns")
+    ignored: tuple[str, ...] = field(default=(), init=False)
+    """The ``.dockerignore``'s patterns, read when the context is declared."""
+    dockerignore: bool = field(default=True, compare=False, repr=False)
     origin: Origin | None = origin_field()
 
     def __init__(
@@ -91,12 +93,17 @@ class Context(Model):
         check_patterns("exclude", exclude, where(origin))
         fields: dict[str, object] = {
             "path": resolved,
-            "include": tuple(include),
-            "exclude": tuple(exclude),
-            "ignored": read_dockerignore(resolved, where(origin)) if dockerignore else (),
+            "include": include,
+            "exclude": exclude,
+            "dockerignore": dockerignore,
             "origin": origin,
         }
-        super().__init__(**fields)
+        try:
+            self._fill(fields)
+        except SpecError as exc:
+            raise exc.at(where(origin)) from None
+        if dockerignore:
+            object.__setattr__(self, "ignored", read_dockerignore(resolved, where(origin)))
 
     def __truediv__(self, relative: str) -> ContextPath:
         return ContextPath.inside(self, relative, caller_origin())
@@ -112,28 +119,30 @@ class Context(Model):
 
 
 class ContextPath(Model):
-    """A file or directory inside a :class:`Context`, relative to its root."""
+    """A file or directory inside a :class:`Context`, relative to its root (``context /
+    "path"``). Made, or remade by :func:`dataclasses.replace`, ``path`` is checked against
+    the context: it must stay inside it, exist, be sent (not excluded) and be a regular
+    file or directory; it is stored normalised, and ``is_dir`` says what it names."""
 
-    _made_by: ClassVar[str | None] = "context / 'path'"
-
-    kind: Literal["context"] = "context"
+    kind: Literal["context"] = field(default="context", init=False)
     context: Context
-    path: str = Field(description="posix path relative to the context root; '.' is the root")
-    is_dir: bool
+    path: str
+    """posix path relative to the context root; ``.`` is the root"""
+    is_dir: bool = field(init=False)
     origin: Origin | None = origin_field()
 
     @classmethod
     def inside(cls, context: Context, relative: str, origin: Origin | None) -> ContextPath:
-        """Validate ``relative`` against ``context``: it must stay inside and exist."""
-        try:
-            check_text(relative, "context path")
-        except SpecError as exc:
-            raise exc.at(where(origin)) from None
+        """``relative`` inside ``context``, checked (see the class)."""
+        return validated(cls, origin, context=context, path=relative, origin=origin)
+
+    def _check(self) -> None:
+        context, relative = self.context, self.path
+        check_text(relative, "context path")
         if relative.startswith("/") or Path(relative).is_absolute():
             raise SpecError(
                 f"copy source {relative!r} is an absolute path",
                 fix=f"give a path relative to the context {context.path}",
-                where=where(origin),
             )
         # A backslash is an ordinary file-name character on POSIX, not a separator.
         normal = posixpath.normpath(relative)
@@ -141,32 +150,29 @@ class ContextPath(Model):
             raise SpecError(
                 f"copy source {relative!r} is outside the context {context.path}",
                 fix="move the file into the context, or declare a Context that contains it",
-                where=where(origin),
             )
         full = context.path / normal
         if not full.exists() and not full.is_symlink():
             raise SpecError(
                 f"copy source {relative!r} does not exist in the context {context.path}",
                 fix="check the file name, or create the file",
-                where=where(origin),
             )
         if normal != ".":
-            _refuse_if_excluded(context, normal, full.is_dir(), where(origin))
+            _refuse_if_excluded(context, normal, full.is_dir())
         real = full.resolve()
         if real != context.path and context.path not in real.parents:
             raise SpecError(
                 f"copy source {relative!r} is a symlink to {real}, outside the context",
                 fix="copy the target into the context instead of linking to it",
-                where=where(origin),
             )
         if real.exists() and not real.is_dir() and not real.is_file():
             raise SpecError(
                 f"copy source {relative!r} is not a regular file or directory "
                 "(a fifo, socket or device), which an image cannot hold",
                 fix="copy a regular file instead",
-                where=where(origin),
             )
-        return cls(context=context, path=normal, is_dir=real.is_dir(), origin=origin)
+        object.__setattr__(self, "path", normal)
+        object.__setattr__(self, "is_dir", real.is_dir())
 
     @property
     def local_path(self) -> Path:
@@ -177,7 +183,7 @@ class ContextPath(Model):
         return name if self.path == "." else f"{name}/{self.path}"
 
 
-def _refuse_if_excluded(context: Context, path: str, is_dir: bool, at: str | None) -> None:
+def _refuse_if_excluded(context: Context, path: str, is_dir: bool) -> None:
     """A named file must be sent. A directory is filtered file by file when copied, and
     is absent, as with Docker, when it is excluded and nothing below is re-included."""
 
@@ -193,15 +199,13 @@ def _refuse_if_excluded(context: Context, path: str, is_dir: bool, at: str | Non
     else:
         by = f"the context's {IGNORE_FILE} ({context.path / IGNORE_FILE})"
         fix = f"remove it from {IGNORE_FILE}, or re-include it with exclude=['!{path}']"
-    raise SpecError(
-        f"copy source {path!r} is excluded by {by}", fix=f"{fix}, or copy another path", where=at
-    )
+    raise SpecError(f"copy source {path!r} is excluded by {by}", fix=f"{fix}, or copy another path")
 
 
 class Inline(Model):
     """File content given in the pipeline: ``Inline("hello\\n")`` or bytes."""
 
-    kind: Literal["inline"] = "inline"
+    kind: Literal["inline"] = field(default="inline", init=False)
     content: bytes
 
     def __init__(self, content: str | bytes) -> None:
@@ -212,10 +216,12 @@ class Inline(Model):
                 where=where(caller_origin()),
             )
         data = content.encode() if isinstance(content, str) else content
-        super().__init__(**{"content": data})
+        self._fill({"content": data})
 
     @property
     def sha256(self) -> str:
+        import hashlib  # not needed to describe an image: loaded when a plan is made
+
         return hashlib.sha256(self.content).hexdigest()
 
     def describe(self) -> str:

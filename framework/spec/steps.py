@@ -6,11 +6,9 @@ Steps are built by :class:`framework.Image` methods; users rarely name these cla
 
 from __future__ import annotations
 
-import json
 import posixpath
-from typing import TYPE_CHECKING, Annotated, Literal
-
-from pydantic import Field, field_validator, model_validator
+from dataclasses import field
+from typing import TYPE_CHECKING, Literal
 
 from framework.errors import SpecError
 from framework.spec._base import (
@@ -27,7 +25,7 @@ from framework.spec.mounts import CacheMount, SecretUse
 from framework.spec.sources import ContextPath, Inline
 
 if TYPE_CHECKING:
-    # StagePath refers to Image; framework.spec.image completes Copy with model_rebuild().
+    # StagePath refers to Image; framework.spec.image completes Copy's types.
     from framework.spec.image import StagePath
 
 __all__ = [
@@ -86,16 +84,15 @@ class Run(_Step):
     runs without network access.
     """
 
-    kind: Literal["run"] = "run"
+    kind: Literal["run"] = field(default="run", init=False)
     argv: tuple[str, ...] | None = None
     script: str | None = None
     env: tuple[tuple[str, str], ...] = ()
     cache: tuple[CacheMount, ...] = ()
     secrets: tuple[SecretUse, ...] = ()
-    network: bool = Field(default=True, strict=True)
+    network: bool = True
 
-    @model_validator(mode="after")
-    def _check(self) -> Run:
+    def _check(self) -> None:
         if (self.argv is None) == (self.script is None):
             raise SpecError("a run step needs a command", fix="pass a list (exec form) or a string")
         if self.argv is not None:
@@ -117,7 +114,6 @@ class Run(_Step):
                 f"two mounts of this run step share the path {duplicated[0]!r}",
                 fix="give each cache mount and secret file its own path",
             )
-        return self
 
     def command(self) -> str:
         """The command as a person reads it."""
@@ -139,14 +135,13 @@ class Copy(_Step):
     content), and applies to every copied file and directory when given.
     """
 
-    kind: Literal["copy"] = "copy"
-    source: Annotated[ContextPath | Inline | StagePath, Field(discriminator="kind")]
+    kind: Literal["copy"] = field(default="copy", init=False)
+    source: ContextPath | Inline | StagePath
     dest: str
     owner: str | None = None
     mode: int | None = None
 
-    @model_validator(mode="after")
-    def _check(self) -> Copy:
+    def _check(self) -> None:
         check_path(self.dest, "copy destination")
         if self.owner is not None:
             check_user(self.owner, "copy owner")
@@ -155,7 +150,6 @@ class Copy(_Step):
                 f"copy mode {self.mode:#o} is out of range",
                 fix="give permission bits between 0o000 and 0o7777, e.g. 0o644",
             )
-        return self
 
     @property
     def into_directory(self) -> bool:
@@ -172,12 +166,11 @@ class Env(_Step):
     :mod:`framework.spec.expansion`.
     """
 
-    kind: Literal["env"] = "env"
+    kind: Literal["env"] = field(default="env", init=False)
     values: tuple[tuple[str, str], ...]
     expand: bool = False
 
-    @model_validator(mode="after")
-    def _check(self) -> Env:
+    def _check(self) -> None:
         if not self.values:
             raise SpecError("env got no variables", fix="pass NAME=value pairs")
         for name, value in self.values:
@@ -185,7 +178,6 @@ class Env(_Step):
             check_text(value, f"value of {name}")
             if self.expand:
                 check_expandable(name, value, None)
-        return self
 
 
 class Workdir(_Step):
@@ -197,13 +189,11 @@ class Workdir(_Step):
     earlier in the description (the base image's workdir is not known before a build).
     """
 
-    kind: Literal["workdir"] = "workdir"
+    kind: Literal["workdir"] = field(default="workdir", init=False)
     path: str
 
-    @model_validator(mode="after")
-    def _check(self) -> Workdir:
+    def _check(self) -> None:
         check_path(self.path, "workdir")
-        return self
 
 
 class User(_Step):
@@ -212,23 +202,20 @@ class User(_Step):
     Copies are still owned by root unless they name an ``owner``.
     """
 
-    kind: Literal["user"] = "user"
+    kind: Literal["user"] = field(default="user", init=False)
     user: str
 
-    @model_validator(mode="after")
-    def _check(self) -> User:
+    def _check(self) -> None:
         check_user(self.user, "user")
-        return self
 
 
 class Label(_Step):
     """Set labels in the image config; keys and values are literal."""
 
-    kind: Literal["label"] = "label"
+    kind: Literal["label"] = field(default="label", init=False)
     values: tuple[tuple[str, str], ...]
 
-    @model_validator(mode="after")
-    def _check(self) -> Label:
+    def _check(self) -> None:
         if not self.values:
             raise SpecError("label got no labels", fix="pass key=value pairs")
         for key, value in self.values:
@@ -240,23 +227,20 @@ class Label(_Step):
                     fix="use a key like 'org.example.name' (values may hold anything)",
                 )
             check_text(value, f"value of label {key!r}")
-        return self
 
 
 class Expose(_Step):
     """Record that the container listens on ``port``/``protocol`` (metadata only)."""
 
-    kind: Literal["expose"] = "expose"
+    kind: Literal["expose"] = field(default="expose", init=False)
     port: int
     protocol: Literal["tcp", "udp"] = "tcp"
 
-    @model_validator(mode="after")
-    def _check(self) -> Expose:
+    def _check(self) -> None:
         if not 1 <= self.port <= 65535:
             raise SpecError(
                 f"port {self.port} is out of range", fix="use a port between 1 and 65535"
             )
-        return self
 
 
 def _check_argv(argv: tuple[str, ...], what: str) -> None:
@@ -269,25 +253,21 @@ def _check_argv(argv: tuple[str, ...], what: str) -> None:
 class Entrypoint(_Step):
     """Set the program the container runs (exec form; a string becomes ``/bin/sh -c``)."""
 
-    kind: Literal["entrypoint"] = "entrypoint"
+    kind: Literal["entrypoint"] = field(default="entrypoint", init=False)
     argv: tuple[str, ...]
 
-    @model_validator(mode="after")
-    def _check(self) -> Entrypoint:
+    def _check(self) -> None:
         _check_argv(self.argv, "entrypoint")
-        return self
 
 
 class Cmd(_Step):
     """Set the container's default command, or the entrypoint's default arguments."""
 
-    kind: Literal["cmd"] = "cmd"
+    kind: Literal["cmd"] = field(default="cmd", init=False)
     argv: tuple[str, ...]
 
-    @model_validator(mode="after")
-    def _check(self) -> Cmd:
+    def _check(self) -> None:
         _check_argv(self.argv, "cmd")
-        return self
 
 
 _MAX_SECONDS = 9_223_372_036
@@ -310,7 +290,7 @@ class Healthcheck(_Step):
     interval 30 s, timeout 30 s, start period 0 s, 3 retries).
     """
 
-    kind: Literal["healthcheck"] = "healthcheck"
+    kind: Literal["healthcheck"] = field(default="healthcheck", init=False)
     argv: tuple[str, ...] | None = None
     script: str | None = None
     interval: float | None = None
@@ -318,14 +298,10 @@ class Healthcheck(_Step):
     start_period: float | None = None
     retries: int | None = None
 
-    @field_validator("script")
-    @classmethod
-    def _strip(cls, script: str | None) -> str | None:
-        # A Dockerfile trims the command; the shell ignores the white space anyway.
-        return None if script is None else script.strip()
-
-    @model_validator(mode="after")
-    def _check(self) -> Healthcheck:
+    def _check(self) -> None:
+        if self.script is not None:
+            # A Dockerfile trims the command; the shell ignores the white space anyway.
+            object.__setattr__(self, "script", self.script.strip())
         if self.argv is not None and self.script is not None:
             raise SpecError("a healthcheck has one command", fix="give argv or script, not both")
         if self.argv is not None:
@@ -352,7 +328,6 @@ class Healthcheck(_Step):
                 f"healthcheck retries {self.retries} is too large",
                 fix=f"give retries from 1 to {_MAX_RETRIES}",
             )
-        return self
 
 
 def _check_health_script(script: str) -> None:
@@ -373,13 +348,14 @@ def _check_health_script(script: str) -> None:
 
 
 def _is_json_list(text: str) -> bool:
+    if not text.lstrip().startswith("["):
+        return False
+    import json
+
     try:
         return isinstance(json.loads(text), list)
     except ValueError:
         return False
 
 
-Step = Annotated[
-    Run | Copy | Env | Workdir | User | Label | Expose | Entrypoint | Cmd | Healthcheck,
-    Field(discriminator="kind"),
-]
+Step = Run | Copy | Env | Workdir | User | Label | Expose | Entrypoint | Cmd | Healthcheck

@@ -10,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 
 from framework import CacheMount, Context, FrameworkError, Image, Inline, Secret
 from framework.spec import (
@@ -77,9 +76,9 @@ def test_every_method_returns_a_new_image_and_leaves_the_receiver_unchanged(
 
 def test_fields_cannot_be_assigned(base: Image) -> None:
     image = base.run("true")
-    with pytest.raises((ValidationError, TypeError, AttributeError, FrameworkError)):
+    with pytest.raises((TypeError, AttributeError, FrameworkError)):
         image.name = "changed"  # type: ignore[misc]
-    with pytest.raises((ValidationError, TypeError, AttributeError, FrameworkError)):
+    with pytest.raises((TypeError, AttributeError, FrameworkError)):
         image.steps = ()  # type: ignore[misc]
     assert image.name is None
     assert len(image.steps) == 1

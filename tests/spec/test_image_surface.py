@@ -4,6 +4,7 @@ pydantic; one validated way in; value semantics; errors that name what exists.""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import inspect
 import traceback
 from collections.abc import Callable
@@ -148,18 +149,23 @@ def test_a_stage_path_needs_an_image() -> None:
 # -- spec values: no construction path skips validation --------------------------------
 
 
-def test_model_copy_of_a_spec_value_validates_again() -> None:
+def test_replace_of_a_spec_value_validates_again() -> None:
     step = Image.from_("alpine").run(["echo", "hi"]).steps[0]
     with pytest.raises(SpecError, match="empty argv"):
-        step.model_copy(update={"argv": ()})
+        dataclasses.replace(step, argv=())
+    with pytest.raises(SpecError, match="invalid run network"):
+        dataclasses.replace(step, network=1)
     with pytest.raises(SpecError, match="secret id"):
-        Secret.env("TOKEN").model_copy(update={"id": "not an id!"})
-    assert Secret.env("TOKEN").model_copy(update={"id": "other"}).id == "other"
+        dataclasses.replace(Secret.env("TOKEN"), id="not an id!")
+    assert dataclasses.replace(Secret.env("TOKEN"), id="other").id == "other"
 
 
-def test_model_construct_is_refused() -> None:
-    with pytest.raises(SpecError, match="would skip validation"):
-        CacheMount.model_construct(target="relative")
+def test_no_pydantic_style_way_around_validation() -> None:
+    for name in ("model_copy", "model_construct", "model_validate", "model_dump"):
+        assert not hasattr(CacheMount, name)
+    mount = CacheMount(target="/c")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        mount.target = "relative"  # type: ignore[misc]
 
 
 def test_validation_hints_point_to_things_that_exist() -> None:
@@ -223,13 +229,23 @@ def test_the_workdir_is_carried_across_images_and_checked_per_step(tmp_path: Pat
         Image.from_("alpine").run("true").copy(Inline("x"), "relative/x")
 
 
-def test_values_made_by_a_checking_constructor_refuse_model_copy(tmp_path: Path) -> None:
+def test_values_made_by_a_checking_constructor_are_checked_again_by_replace(
+    tmp_path: Path,
+) -> None:
     (tmp_path / "app.py").write_text("")
+    (tmp_path / ".dockerignore").write_text("*.log\n")
     ctx = Context(tmp_path)
-    with pytest.raises(SpecError, match=r"Context\(path, \.\.\.\)"):
-        ctx.model_copy(update={"path": tmp_path / "missing"})
-    with pytest.raises(SpecError, match="context / 'path'"):
-        (ctx / "app.py").model_copy(update={"path": "../../etc/passwd"})
+    with pytest.raises(SpecError, match=r"context directory .* does not exist"):
+        dataclasses.replace(ctx, path=tmp_path / "missing")
+    narrowed = dataclasses.replace(ctx, exclude=("*.tmp",))
+    assert narrowed.ignored == ("*.log",)
+    assert narrowed.exclusions == ("*.log", "*.tmp")
+    with pytest.raises(ValueError, match="init=False"):
+        dataclasses.replace(ctx, ignored=())
+    with pytest.raises(SpecError, match="outside the context"):
+        dataclasses.replace(ctx / "app.py", path="../../etc/passwd")
+    with pytest.raises(SpecError, match="does not exist"):
+        dataclasses.replace(ctx / "app.py", path="missing.py")
 
 
 def test_the_variable_names_an_image_sets_are_kept_across_images() -> None:
