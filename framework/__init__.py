@@ -24,16 +24,23 @@ from framework.spec import CacheMount, Context, Image, Inline, Secret
 
 if typing.TYPE_CHECKING:
     from framework.engines import BuildResult, DockerEngine, StepReport
+    from framework.record import Explanation, explain
 
 _ENGINE_NAMES = {"BuildResult", "DockerEngine", "StepReport"}
+_RECORD_NAMES = {"Explanation", "explain"}
 
 
 def __getattr__(name: str) -> typing.Any:
-    """Engine classes load on first use: describing images does not import them."""
+    """Engine classes and ``explain`` load on first use: describing images does not
+    import them."""
     if name in _ENGINE_NAMES:
         from framework import engines
 
         return getattr(engines, name)
+    if name in _RECORD_NAMES:
+        from framework import record
+
+        return getattr(record, name)
     raise AttributeError(f"module 'framework' has no attribute {name!r}")
 
 
@@ -45,6 +52,7 @@ __all__ = [
     "Context",
     "DockerEngine",
     "EngineUnavailable",
+    "Explanation",
     "FrameworkError",
     "Image",
     "Inline",
@@ -60,6 +68,7 @@ __all__ = [
     "build",
     "build_async",
     "compile",
+    "explain",
     "render",
     "run_script",
 ]

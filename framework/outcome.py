@@ -39,6 +39,9 @@ class StepReport(BaseModel):
     status: StepStatus
     duration: float = 0.0
     where: str | None = None
+    reason: str | None = None
+    """Why the step has its status, where the framework knows (a build answered from the
+    build record says the image is unchanged since when, and still tagged)."""
 
     @property
     def key(self) -> StepKey:
@@ -62,6 +65,10 @@ class BuildResult(BaseModel):
     pushed: tuple[str, ...] = ()
     """References pushed, each as ``name:tag@sha256:...``."""
     archive: str | None = None
+    from_record: bool = False
+    """The build was answered from the local build record (:mod:`framework.record`): its
+    inputs are unchanged since a build whose image is still tagged, so no BuildKit solve
+    ran and every step is ``cached``."""
 
     def executed(self) -> tuple[StepReport, ...]:
         return tuple(s for s in self.steps if s.status == "executed")
