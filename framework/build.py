@@ -104,7 +104,8 @@ def build(
 
     On the docker engine, a build whose inputs are unchanged since a recorded build whose
     image is still tagged is answered from the local build record without starting
-    BuildKit (``BuildResult.from_record``; every step ``cached``, with the reason; see
+    BuildKit (``BuildResult.from_record``; every step ``cached`` (``config`` for steps that
+    only change the image config), with the reason; see
     :mod:`framework.record.builds`); every successful docker build is recorded.
     ``no_cache`` skips the record and BuildKit's cache (``docker build --no-cache``).
 
@@ -326,7 +327,7 @@ def _start_recording(engine: Engine, request: BuildRequest) -> Recording | None:
     if not docker or request.platform:
         return None
     from framework.record.builds import daemon_state
-    from framework.record.explain import predict
+    from framework.record.explanation import predict
 
     state = daemon_state(request.plan, host)
     if state is None:

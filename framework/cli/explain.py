@@ -1,5 +1,5 @@
 """``python -m framework explain TARGET -t TAG [--after] [--json]``: per step, whether a
-build would be cached or rebuilt, and why (:mod:`framework.record.explain`).
+build would be cached or rebuilt, and why (:mod:`framework.record.explanation`).
 
 JSON (``--json``): ``{"ok": true, "tag", "after", "built_at", "image_id",
 "from_record", "notes": [...], "disagreements": N, "steps": [{"stage", "index",
@@ -17,7 +17,7 @@ from typing import Any
 
 from framework.errors import UsageError
 from framework.record.builds import shown_time
-from framework.record.explain import Explanation, explain
+from framework.record.explanation import Explanation, explain
 from framework.spec import Image
 
 __all__ = ["add_parser", "run"]

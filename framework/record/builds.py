@@ -10,7 +10,8 @@ daemon's id and version, the tags asked for, the attestations, and
 **Answer.** When the key is recorded and the daemon still has that image under every tag
 asked for (asked through its API socket, :mod:`framework.engines.docker.api`), the build
 is that image: BuildKit, given the same inputs, would find every step in its cache and
-make the same image. Every step is reported ``cached``, with the reason. The lookup is
+make the same image. Every step BuildKit would run is reported ``cached``, and steps that
+only change the image config ``config`` as in every build, each with the reason. The lookup is
 synchronous and spawns nothing; it imports neither anyio nor any engine.
 
 **Not answered** (a real build runs, and is recorded when it succeeds): ``no_cache``,
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from framework.engines.docker.api import DaemonAPI, DaemonAPIError, local_socket
-from framework.plan import BuildPlan, describe_step
+from framework.plan import BuildPlan, changes_filesystem, describe_step
 from framework.record.store import RecordStore
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ def daemon_state(
     own = api is None
     api = api or DaemonAPI(socket)
     try:
-        info = api.info()
+        info = api.identity()
         bases = {s.base for s in plan.stages if s.base is not None}
         base_ids = {base: api.image_id(base) for base in sorted(bases)}
     except DaemonAPIError:
@@ -155,7 +156,7 @@ def _cached_steps(plan: BuildPlan, reason: str) -> tuple[StepReport, ...]:
             stage=stage.name,
             index=number,
             description=describe_step(plan, step),
-            status="cached",
+            status="cached" if changes_filesystem(step) else "config",
             where=None if step.origin is None else str(step.origin),
             reason=reason,
         )
@@ -189,7 +190,7 @@ def remember(  # noqa: PLR0917  # what a build asked for, what it found, what it
     """Record the successful build ``result`` of ``plan`` (its inputs as ``before`` the
     build); nothing is recorded when a base reference moved during the build (its image
     could be either). Per tag, also each step's digest and inputs and the step reports,
-    for :mod:`framework.record.explain`. Returns whether the build was recorded."""
+    for :mod:`framework.record.explanation`. Returns whether the build was recorded."""
     from framework.record.inputs import summarise
 
     with DaemonAPI(before.socket) as api:

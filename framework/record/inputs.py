@@ -1,5 +1,5 @@
 """What each step of a plan depends on, as plain JSON: stored with every recorded build so
-that :mod:`framework.record.explain` can name the input that changed.
+that :mod:`framework.record.explanation` can name the input that changed.
 
 Per stage: its name, base reference (or base stage), the base image's id in the daemon,
 and per step its digest (:attr:`framework.plan.BuildPlan.step_digests`), its kind, its

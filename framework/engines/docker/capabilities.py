@@ -139,7 +139,8 @@ def _detect_through_api(client: DockerClient, host: str | None, socket: str) -> 
 
     try:
         with DaemonAPI(socket) as api:
-            info = api.info()
+            api.ping()  # the kept identity says what the daemon is, not that it answers
+            info = api.identity()
     except DaemonAPIError:
         return None
     shown = str(info.get("ServerVersion", ""))

@@ -217,10 +217,10 @@ def predict(
                 entry = made("rebuilt", "base", base_cause[0], base_cause[1])
             elif parent_rebuilt:
                 entry = made("rebuilt", "parent", f"its parent (step {number - 1}) is rebuilt")
-            elif not (isinstance(previous, dict) and previous.get("digest") == digest):
-                entry = _own_change(step, previous, names, made)
             elif source in rebuilt_stages:
                 entry = made("rebuilt", "stage", f"stage {source}, which it copies from, changed")
+            elif not (isinstance(previous, dict) and previous.get("digest") == digest):
+                entry = _own_change(step, previous, names, made)
             else:
                 entry = made("cached", "unchanged", f"unchanged since the build at {when}")
             parent_rebuilt = entry.prediction == "rebuilt"
