@@ -28,8 +28,13 @@ _TIMEOUT = 10.0
 
 
 class DaemonAPIError(Exception):
-    """The daemon's socket did not answer, or answered with an unexpected status.
-    Internal: callers turn it into the framework's errors or fall back to the client."""
+    """The daemon's socket did not answer (``status`` ``None``), or answered with an
+    unexpected HTTP ``status``. Internal: callers turn it into the framework's errors
+    or fall back to the client."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def local_socket(host: str | None = None) -> str | None:
@@ -177,4 +182,13 @@ class DaemonAPI:
         )
         status, body = self._request("POST", url)
         if status not in (200, 201):
-            raise DaemonAPIError(f"POST {url}: HTTP {status}: {body[:200]!r}")
+            raise DaemonAPIError(_message(body) or f"HTTP {status}", status)
+
+
+def _message(body: bytes) -> str:
+    """The daemon's error message in a JSON error body (``{"message": ...}``)."""
+    try:
+        found = json.loads(body)
+    except ValueError:
+        return body.decode(errors="replace").strip()
+    return str(found.get("message", "")) if isinstance(found, dict) else ""
