@@ -182,8 +182,9 @@ async def _build(image: Image, options: BuildOptions, outputs: Outputs) -> Build
     import anyio
 
     prepared = _prepare(image, options)
-    answered = await anyio.to_thread.run_sync(_from_record, prepared)
+    answered = await anyio.to_thread.run_sync(_lookup, prepared)
     if answered is not None:
+        _show(prepared, answered)
         return answered
     return await _build_prepared(prepared, outputs)
 
@@ -245,23 +246,33 @@ def _recordable(prepared: _Prepared) -> tuple[bool, str | None]:
 
 
 def _from_record(prepared: _Prepared) -> BuildResult | None:
-    """The build answered from the build record, shown on the progress display; ``None``
-    when a real build must run. Synchronous, spawns nothing, starts no engine."""
+    """:func:`_lookup`, and the answer shown on the progress display."""
+    result = _lookup(prepared)
+    if result is not None:
+        _show(prepared, result)
+    return result
+
+
+def _lookup(prepared: _Prepared) -> BuildResult | None:
+    """The build answered from the build record; ``None`` when a real build must run.
+    Synchronous, spawns nothing, starts no engine."""
     usable, host = _recordable(prepared)
     if not usable:
         return None
     from framework.record.builds import answer
 
-    result = answer(prepared.plan, prepared.tags, prepared.attest, host)
-    if result is None:
-        return None
+    return answer(prepared.plan, prepared.tags, prepared.attest, host)
+
+
+def _show(prepared: _Prepared, result: BuildResult) -> None:
+    """Show an answer from the record as a build whose steps are all cached."""
     plan, shown = prepared.plan, prepared.options.progress or default_progress()
     target = f"{prepared.tags[0]} ({plan.target.name})" if prepared.tags else plan.target.name
     shown.begin(f"docker (build record: {result.steps[0].reason})", target)
     for report in result.steps:
+        shown.step_started(report.key, report.description)
         shown.step_finished(report)
     shown.end(result)
-    return result
 
 
 async def _build_prepared(prepared: _Prepared, outputs: Outputs) -> BuildResult:

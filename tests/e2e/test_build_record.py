@@ -96,9 +96,9 @@ def test_a_noop_rebuild_is_answered_from_the_record(
         assert step.reason is not None
         assert "unchanged since the build at" in step.reason
         assert f"still tagged {tag}" in step.reason
-    # No BuildKit solve: no step started and no step output, only the cached reports.
-    assert events.started == []
+    # No BuildKit solve: no step output, each step shown as started and cached at once.
     assert events.output == []
+    assert events.started == [s.key for s in second.steps]
     assert [r.status for r in events.finished] == [s.status for s in second.steps]
     assert "build record" in events.engine
     assert docker.run(tag).splitlines()[-1] == "one"
@@ -329,3 +329,21 @@ def test_a_push_always_pushes(
     assert not pushed.from_record
     assert len(pushed.pushed) == 1
     assert pushed.pushed[0].startswith(reference + "@sha256:")
+
+
+def test_build_async_answers_from_the_record_too(
+    docker: Docker, cache_home: Path, context: Path
+) -> None:
+    import anyio
+
+    from framework import build_async
+
+    tag = docker.tag("record-async")
+    first = build(_image(context), tag=tag, progress=SilentProgress())
+
+    async def again() -> BuildResult:
+        return await build_async(_image(context), tag=tag, progress=SilentProgress())
+
+    second = anyio.run(again)
+    assert second.from_record
+    assert second.image_id == first.image_id
