@@ -331,7 +331,7 @@ async def _build_on(engine: Engine, reason: str, request: BuildRequest) -> Build
     return result
 
 
-def _start_recording(engine: Engine, request: BuildRequest) -> Recording | None:
+def _start_recording(engine: Engine, request: BuildRequest) -> _Recording | None:
     """What the record needs from before a docker build on a local socket (``None``: the
     build is not recorded: another engine, a platform, or a daemon the API cannot reach)."""
     docker, host = _docker_host(engine)
@@ -344,11 +344,11 @@ def _start_recording(engine: Engine, request: BuildRequest) -> Recording | None:
     if state is None:
         return None
     predicted = [p.as_json() for p in predict(request.plan, request.tags, state)]
-    return Recording(request, state, predicted)
+    return _Recording(request, state, predicted)
 
 
 @dataclass
-class Recording:
+class _Recording:
     """A docker build being recorded: the daemon's state before it, and the prediction
     ``explain`` made for it."""
 
