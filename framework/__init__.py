@@ -30,6 +30,7 @@ if typing.TYPE_CHECKING:
     from framework.plan import BuildPlan
     from framework.plan.compile import compile
     from framework.progress import LiveProgress, PlainProgress, SilentProgress
+    from framework.record import Explanation, explain
     from framework.render import render
     from framework.script import run_script
 
@@ -46,6 +47,8 @@ _LAZY = {
     "BuildResult": "framework.engines",
     "DockerEngine": "framework.engines",
     "StepReport": "framework.engines",
+    "Explanation": "framework.record",
+    "explain": "framework.record",
 }
 """Public names loaded on first use, and the module that defines each."""
 
@@ -82,6 +85,7 @@ __all__ = [
     "Context",
     "DockerEngine",
     "EngineUnavailable",
+    "Explanation",
     "FrameworkError",
     "Image",
     "Inline",
@@ -97,6 +101,7 @@ __all__ = [
     "build",
     "build_async",
     "compile",
+    "explain",
     "render",
     "run_script",
 ]

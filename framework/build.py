@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import os
+import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -21,8 +22,9 @@ from framework.spec.references import cache_source_problem, tag_problem
 if TYPE_CHECKING:
     from framework.engines import BuildRequest, BuildResult, Engine
     from framework.engines.base import Outputs
+    from framework.record.builds import DaemonState
 
-__all__ = ["build", "build_async", "importing_pipeline", "read_secrets"]
+__all__ = ["BuildOptions", "build", "build_async", "importing_pipeline", "read_secrets"]
 
 _IMPORTING: ContextVar[str | None] = ContextVar("framework_importing_pipeline", default=None)
 _FRAMEWORK = Path(__file__).resolve().parent
@@ -58,6 +60,23 @@ def _refuse_while_importing() -> None:
     )
 
 
+@dataclass(frozen=True)
+class BuildOptions:
+    """Everything :func:`build` and :func:`build_async` take besides the image, as one
+    value (see :func:`build` for what each means)."""
+
+    tag: str | Sequence[str] = ()
+    engine: str | Engine | None = None
+    progress: Progress | None = None
+    push: bool = False
+    archive: str | Path | None = None
+    platform: str | None = None
+    cache_from: Sequence[str] = ()
+    cache_to: Sequence[str] = ()
+    attest: Sequence[str] = ()
+    no_cache: bool = False
+
+
 def build(
     image: Image,
     *,
@@ -70,6 +89,7 @@ def build(
     cache_from: Sequence[str] = (),
     cache_to: Sequence[str] = (),
     attest: Sequence[str] = (),
+    no_cache: bool = False,
 ) -> BuildResult:
     """Compile ``image``, build it on ``engine`` and tag it with ``tag``.
 
@@ -81,6 +101,13 @@ def build(
     ``attest`` asks for attestations (``"provenance"``, ``"sbom"``); without it none are
     made, so a rebuild of an unchanged pipeline gives the same image id; an engine that
     cannot make them refuses with :class:`framework.errors.EngineUnavailable`.
+
+    On the docker engine, a build whose inputs are unchanged since a recorded build whose
+    image is still tagged is answered from the local build record without starting
+    BuildKit (``BuildResult.from_record``; every step ``cached`` (``config`` for steps that
+    only change the image config), with the reason; see
+    :mod:`framework.record.builds`); every successful docker build is recorded.
+    ``no_cache`` skips the record and BuildKit's cache (``docker build --no-cache``).
 
     Invalid descriptions, invalid tags and missing secret sources raise
     :class:`framework.errors.SpecError` before any engine starts; a missing engine
@@ -98,27 +125,22 @@ def build(
     _refuse_while_importing()
     from framework.engines.base import Outputs
 
+    options = BuildOptions(
+        tag=tag, engine=engine, progress=progress, push=push, archive=archive,
+        platform=platform, cache_from=cache_from, cache_to=cache_to, attest=attest,
+        no_cache=no_cache,
+    )  # fmt: skip
     outputs = Outputs()
-    call = functools.partial(
-        _build,
-        image,
-        outputs,
-        tag=tag,
-        engine=engine,
-        progress=progress,
-        push=push,
-        archive=archive,
-        platform=platform,
-        cache_from=cache_from,
-        cache_to=cache_to,
-        attest=attest,
-    )
-    import anyio  # loaded with the first build, like the engines
-
     try:
         with sigterm_as_interrupt():
             try:
-                return anyio.run(call)
+                prepared = _prepare(image, options)
+                answered = _from_record(prepared)
+                if answered is not None:
+                    return answered
+                import anyio  # loaded with the first real build, like the engines
+
+                return anyio.run(_build_prepared, prepared, outputs)
             except Interrupted:
                 raise
             except KeyboardInterrupt:
@@ -142,40 +164,44 @@ async def build_async(
     cache_from: Sequence[str] = (),
     cache_to: Sequence[str] = (),
     attest: Sequence[str] = (),
+    no_cache: bool = False,
 ) -> BuildResult:
     """:func:`build` for code that already runs an event loop (asyncio or trio)."""
     from framework.engines.base import Outputs
 
-    return await _build(
-        image,
-        Outputs(),
-        tag=tag,
-        engine=engine,
-        progress=progress,
-        push=push,
-        archive=archive,
-        platform=platform,
-        cache_from=cache_from,
-        cache_to=cache_to,
-        attest=attest,
-    )
+    options = BuildOptions(
+        tag=tag, engine=engine, progress=progress, push=push, archive=archive,
+        platform=platform, cache_from=cache_from, cache_to=cache_to, attest=attest,
+        no_cache=no_cache,
+    )  # fmt: skip
+    return await _build(image, options, Outputs())
 
 
-async def _build(
-    image: Image,
-    outputs: Outputs,
-    *,
-    tag: str | Sequence[str],
-    engine: str | Engine | None,
-    progress: Progress | None,
-    push: bool,
-    archive: str | Path | None,
-    platform: str | None,
-    cache_from: Sequence[str],
-    cache_to: Sequence[str],
-    attest: Sequence[str],
-) -> BuildResult:
+async def _build(image: Image, options: BuildOptions, outputs: Outputs) -> BuildResult:
     """:func:`build_async`, recording in ``outputs`` what the engine changes as it goes."""
+    import anyio
+
+    prepared = _prepare(image, options)
+    answered = await anyio.to_thread.run_sync(_lookup, prepared)
+    if answered is not None:
+        _show(prepared, answered)
+        return answered
+    return await _build_prepared(prepared, outputs)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A build checked and ready: the plan, its options normalised, its secrets read."""
+
+    plan: BuildPlan
+    options: BuildOptions
+    tags: tuple[str, ...]
+    attest: tuple[Literal["provenance", "sbom"], ...]
+    secrets: dict[str, bytes]
+
+
+def _prepare(image: Image, options: BuildOptions) -> _Prepared:
+    """Compile and check everything that can be checked before any engine starts."""
     _refuse_while_importing()
     if not isinstance(image, Image):
         raise SpecError(
@@ -183,64 +209,158 @@ async def _build(
             fix="pass the Image your pipeline function returns",
         )
     plan = compile(image)
+    tag = options.tag
     tags = (tag,) if isinstance(tag, str) else tuple(tag)
-    if push and not tags:
+    if options.push and not tags:
         raise SpecError("push=True but no tag to push", fix="give tag='registry/name:tag'")
-    for reference in (*tags, *cache_to):
+    for reference in (*tags, *options.cache_to):
         problem = tag_problem(reference)
         if problem is not None:
             raise SpecError(problem, fix="give a tag like 'name:1.0' or 'registry:5000/name:tag'")
-    for reference in cache_from:
+    for reference in options.cache_from:
         problem = cache_source_problem(reference)
         if problem is not None:
             raise SpecError(problem, fix="give a reference like 'registry:5000/name:cache'")
-    attestations = _attestations(attest)
-    secrets = read_secrets(plan)
+    attestations = _attestations(options.attest)
+    return _Prepared(plan, options, tags, attestations, read_secrets(plan))
+
+
+def _docker_host(engine: str | Engine | None) -> tuple[bool, str | None]:
+    """Whether ``engine`` is the docker engine, and the daemon it names (``None``: the
+    client's choice). An engine object counts only if it is a ``DockerEngine``, whose
+    module is then loaded already (so this imports nothing)."""
+    if engine is None or engine == "docker":
+        return True, None
+    module = sys.modules.get("framework.engines.docker.engine")
+    if module is not None and isinstance(engine, module.DockerEngine):
+        return True, engine.host
+    return False, None
+
+
+def _recordable(prepared: _Prepared) -> tuple[bool, str | None]:
+    """Whether the build record may answer this build, and the daemon it goes to."""
+    options = prepared.options
+    docker, host = _docker_host(options.engine)
+    plain = not (options.push or options.cache_to or options.archive or options.platform)
+    return docker and plain and not options.no_cache, host
+
+
+def _from_record(prepared: _Prepared) -> BuildResult | None:
+    """:func:`_lookup`, and the answer shown on the progress display."""
+    result = _lookup(prepared)
+    if result is not None:
+        _show(prepared, result)
+    return result
+
+
+def _lookup(prepared: _Prepared) -> BuildResult | None:
+    """The build answered from the build record; ``None`` when a real build must run.
+    Synchronous, spawns nothing, starts no engine."""
+    usable, host = _recordable(prepared)
+    if not usable:
+        return None
+    from framework.record.builds import answer
+
+    return answer(prepared.plan, prepared.tags, prepared.attest, host)
+
+
+def _show(prepared: _Prepared, result: BuildResult) -> None:
+    """Show an answer from the record as a build whose steps are all cached."""
+    plan, shown = prepared.plan, prepared.options.progress or default_progress()
+    target = f"{prepared.tags[0]} ({plan.target.name})" if prepared.tags else plan.target.name
+    shown.begin(f"docker (build record: {result.steps[0].reason})", target)
+    for report in result.steps:
+        shown.step_started(report.key, report.description)
+        shown.step_finished(report)
+    shown.end(result)
+
+
+async def _build_prepared(prepared: _Prepared, outputs: Outputs) -> BuildResult:
+    """Build ``prepared`` on its engine (``auto``: the first that answers); a successful
+    docker build is recorded (:mod:`framework.record.builds`)."""
+    options = prepared.options
     # Engines load on first build, so describing and rendering images imports less.
     from framework.engines import BuildRequest, select_engine
     from framework.engines.registry import AUTO, next_for_auto
 
-    chosen, reason = select_engine(engine)
-    shown = progress or default_progress()
+    chosen, reason = select_engine(options.engine)
+    shown = options.progress or default_progress()
     request = BuildRequest(
-        plan=plan,
-        tags=tags,
+        plan=prepared.plan,
+        tags=prepared.tags,
         progress=shown,
-        secrets=secrets,
-        push=push,
-        archive=None if archive is None else Path(archive),
-        platform=platform,
-        cache_from=tuple(cache_from),
-        cache_to=tuple(cache_to),
+        secrets=prepared.secrets,
+        push=options.push,
+        archive=None if options.archive is None else Path(options.archive),
+        platform=options.platform,
+        cache_from=tuple(options.cache_from),
+        cache_to=tuple(options.cache_to),
         outputs=outputs,
-        attest=attestations,
+        attest=prepared.attest,
+        no_cache=options.no_cache,
     )
     while True:
         try:
             return await _build_on(chosen, reason, request)
         except EngineUnavailable as exc:
             # auto means the first engine that answers: try the next one registered.
-            after = next_for_auto(chosen.name, exc.problem) if engine == AUTO else None
+            after = next_for_auto(chosen.name, exc.problem) if options.engine == AUTO else None
             if after is None:
                 raise
             chosen, reason = after
 
 
 async def _build_on(engine: Engine, reason: str, request: BuildRequest) -> BuildResult:
-    """Check ``engine``, then build on it, telling the display when it starts and ends."""
+    """Check ``engine``, then build on it, telling the display when it starts and ends;
+    a docker build is recorded when it succeeds."""
     import anyio
 
     await anyio.to_thread.run_sync(engine.check)
     plan, shown = request.plan, request.progress
     target = f"{request.tags[0]} ({plan.target.name})" if request.tags else plan.target.name
+    recording = await anyio.to_thread.run_sync(_start_recording, engine, request)
     shown.begin(f"{engine.name} ({reason})", target)
     try:
         result = await engine.build(request)
     except BaseException:
         shown.end(None)
         raise
+    if recording is not None:
+        await anyio.to_thread.run_sync(recording.finish, result)
     shown.end(result)
     return result
+
+
+def _start_recording(engine: Engine, request: BuildRequest) -> _Recording | None:
+    """What the record needs from before a docker build on a local socket (``None``: the
+    build is not recorded: another engine, a platform, or a daemon the API cannot reach)."""
+    docker, host = _docker_host(engine)
+    if not docker or request.platform:
+        return None
+    from framework.record.builds import daemon_state
+    from framework.record.explanation import predict
+
+    state = daemon_state(request.plan, host)
+    if state is None:
+        return None
+    predicted = [p.as_json() for p in predict(request.plan, request.tags, state)]
+    return _Recording(request, state, predicted)
+
+
+@dataclass
+class _Recording:
+    """A docker build being recorded: the daemon's state before it, and the prediction
+    ``explain`` made for it."""
+
+    request: BuildRequest
+    state: DaemonState
+    predicted: list[dict[str, object]]
+
+    def finish(self, result: BuildResult) -> None:
+        from framework.record.builds import remember
+
+        request = self.request
+        remember(request.plan, self.state, request.tags, request.attest, result, self.predicted)
 
 
 def _attestations(attest: Sequence[str]) -> tuple[Literal["provenance", "sbom"], ...]:

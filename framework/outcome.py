@@ -36,6 +36,9 @@ class StepReport:
     status: StepStatus
     duration: float = 0.0
     where: str | None = None
+    reason: str | None = None
+    """Why the step has its status, where the framework knows (a build answered from the
+    build record says the image is unchanged since when, and still tagged)."""
 
     @property
     def key(self) -> StepKey:
@@ -43,7 +46,7 @@ class StepReport:
 
     def as_json(self) -> dict[str, Any]:
         """The report as JSON data: ``stage``, ``index``, ``description``, ``status``,
-        ``duration``, ``where``."""
+        ``duration``, ``where``, ``reason``."""
         return asdict(self)
 
 
@@ -63,6 +66,10 @@ class BuildResult:
     pushed: tuple[str, ...] = ()
     """References pushed, each as ``name:tag@sha256:...``."""
     archive: str | None = None
+    from_record: bool = False
+    """The build was answered from the local build record (:mod:`framework.record`): its
+    inputs are unchanged since a build whose image is still tagged, so no BuildKit solve
+    ran and every step is ``cached``."""
 
     def __post_init__(self) -> None:
         for name in ("tags", "steps", "pushed"):

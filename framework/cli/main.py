@@ -1,4 +1,4 @@
-"""``python -m framework``: build, plan, render, graph, list, images.
+"""``python -m framework``: build, plan, explain, render, graph, list, images.
 
 A pipeline of small steps (parse -> load target -> resolve parameters -> act -> report),
 each a function. Exit codes (:mod:`framework.failures`): 0 success, 1 build (or image
@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from framework.cli import explain as explain_command
 from framework.cli.params import resolve_arguments
 from framework.cli.targets import Pipeline, load_target, registered
 from framework.engines.registry import engine_names
@@ -87,11 +88,17 @@ def _parser() -> argparse.ArgumentParser:
         "--attest", action="append", default=[], choices=["provenance", "sbom"],
         help="attach an attestation (repeatable; none by default, so ids stay stable)",
     )  # fmt: skip
+    build.add_argument(
+        "--no-cache", action="store_true",
+        help="build every step again: skip the build record and BuildKit's cache",
+    )  # fmt: skip
     build.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     build.add_argument(
         "--progress", default="auto", choices=["auto", "plain", "tty", "quiet"],
         help="auto: GitHub groups on Actions, live on a terminal, plain lines otherwise",
     )  # fmt: skip
+
+    explain_command.add_parser(commands)
 
     plan = commands.add_parser("plan", help="the stages and steps that would run, with digests")
     plan.add_argument("target", metavar="TARGET")
@@ -128,7 +135,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-_TARGET_COMMANDS = {"build", "plan", "render", "graph"}
+_TARGET_COMMANDS = {"build", "plan", "render", "graph", "explain"}
 
 
 class _Run:
@@ -191,6 +198,8 @@ def _command(words: list[str], run: _Run) -> int:
     image = pipeline.image(arguments)
     if args.command == "build":
         return _build(args, pipeline, image, run)
+    if args.command == "explain":
+        return explain_command.run(args, image)
     plan = compile(image)
     if args.command == "plan":
         return _plan(args, plan)
@@ -304,6 +313,7 @@ def _build(args: argparse.Namespace, pipeline: Pipeline, image: Any, run: _Run) 
         cache_from=args.cache_from,
         cache_to=args.cache_to,
         attest=args.attest,
+        no_cache=args.no_cache,
     )
     if args.json:
         summary = {
@@ -315,6 +325,7 @@ def _build(args: argparse.Namespace, pipeline: Pipeline, image: Any, run: _Run) 
             "tags": list(result.tags),
             "pushed": list(result.pushed),
             "archive": result.archive,
+            "from_record": result.from_record,
             "plan_digest": result.plan_digest,
             "context_bytes": result.context_bytes,
             "steps": [step.as_json() for step in result.steps],

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from framework.engines.base import BuildRequest, BuildResult, Engine, StepReport
 from framework.engines.dagger.reach import dagger_reachable
-from framework.engines.docker import DockerEngine
 from framework.engines.registry import EngineKind, engine_names, register, select_engine
 
 if TYPE_CHECKING:
     from framework.engines.dagger import DaggerEngine
+    from framework.engines.docker import DockerEngine
 
 __all__ = [
     "BuildRequest",
@@ -33,6 +33,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "DockerEngine":  # imports anyio, so only when asked for
+        from framework.engines.docker.engine import DockerEngine
+
+        return DockerEngine
     if name == "DaggerEngine":  # imports the Dagger SDK, so only when asked for
         from framework.engines.dagger import DaggerEngine
 
@@ -47,4 +51,12 @@ def _dagger() -> Engine:
 
 
 register(EngineKind("dagger", load=_dagger, reachable=dagger_reachable))
-register(EngineKind("docker", load=DockerEngine, reachable=lambda: "using the Docker daemon"))
+
+
+def _docker() -> Engine:
+    from framework.engines.docker.engine import DockerEngine
+
+    return DockerEngine()
+
+
+register(EngineKind("docker", load=_docker, reachable=lambda: "using the Docker daemon"))

@@ -85,6 +85,7 @@ class BuildRequest:
     its build cache inline and is pushed. ``attest`` names the attestations to attach
     (``"provenance"``, ``"sbom"``); none by default, so an unchanged build keeps its id.
     The engine records in ``outputs`` what it has tagged, pushed and written as it goes.
+    ``no_cache`` builds every step again, using no cache (``docker build --no-cache``).
     """
 
     plan: BuildPlan
@@ -98,6 +99,7 @@ class BuildRequest:
     cache_to: tuple[str, ...] = ()
     outputs: Outputs = field(default_factory=Outputs, compare=False)
     attest: tuple[Literal["provenance", "sbom"], ...] = ()
+    no_cache: bool = False
 
 
 class Engine(Protocol):

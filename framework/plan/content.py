@@ -25,7 +25,7 @@ from framework.spec._base import where
 from framework.spec.patterns import PathFilter
 from framework.spec.sources import ContextPath, Inline
 
-__all__ = ["FileDigests", "default_store", "source_digest"]
+__all__ = ["FileDigests", "default_store", "source_digest", "source_files"]
 
 _CHUNK = 1 << 20
 _RACY_NS = 2_000_000_000
@@ -148,6 +148,24 @@ def source_digest(source: ContextPath | Inline, files: FileDigests) -> str:
     """The digest of what copying ``source`` sends (see the module docstring)."""
     if isinstance(source, Inline):
         return "inline:" + source.sha256
+    lines = _walk(source, files).lines
+    return "tree:" + hashlib.sha256("".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def source_files(source: ContextPath | Inline, files: FileDigests) -> dict[str, str]:
+    """What copying ``source`` sends, entry by entry: per path relative to the source
+    (``.`` for the source itself) its kind, mode or link target, and content digest,
+    as :func:`source_digest` covers them (for saying which file changed)."""
+    if isinstance(source, Inline):
+        return {".": "inline:" + source.sha256}
+    found: dict[str, str] = {}
+    for line in _walk(source, files).lines:
+        kind, detail, digest, name, _ = line.split("\0")
+        found[name] = f"{kind} {detail} {digest}".rstrip()
+    return found
+
+
+def _walk(source: ContextPath, files: FileDigests) -> _Walk:
     root = str(source.context.path)
     files.prime(root)
     walk = _Walk(source, files)
@@ -160,9 +178,7 @@ def source_digest(source: ContextPath | Inline, files: FileDigests) -> str:
         walk.add("f", f"{stat.S_IMODE(info.st_mode):o}", files.digest(real, info), ".")
     else:
         walk.add("?", f"{stat.S_IFMT(info.st_mode):o}", "", ".")
-    return (
-        "tree:" + hashlib.sha256("".join(walk.lines).encode("utf-8", "surrogateescape")).hexdigest()
-    )
+    return walk
 
 
 class _Walk:

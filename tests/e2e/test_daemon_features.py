@@ -106,8 +106,12 @@ def test_context_bytes_is_what_was_staged_every_time(docker: Docker, tmp_path: P
     )
     tag = docker.tag("context-bytes")
     first = build(image, tag=tag, progress=SilentProgress())
+    docker("rmi", tag)  # so that the build record does not answer the next build
     second = build(image, tag=tag, progress=SilentProgress())  # BuildKit sends ~nothing
     assert first.context_bytes == second.context_bytes == 5006
+    third = build(image, tag=tag, progress=SilentProgress())  # the record: nothing staged
+    assert third.from_record
+    assert third.context_bytes == 0
 
 
 def test_scratch_and_stage_based_steps_are_reported(docker: Docker) -> None:

@@ -212,6 +212,8 @@ class DaggerEngine:
                 "cache_from/cache_to (configure Dagger's own cache with "
                 "_EXPERIMENTAL_DAGGER_CACHE_CONFIG)"
             )
+        if request.no_cache:
+            raise Unsupported("no_cache (Dagger has no switch to build without its cache)")
         if request.attest:
             raise Unsupported("attest (attestations are made by the docker engine's buildx)")
         mapping = DaggerMapping(

@@ -109,9 +109,99 @@ def _unavailable(result: subprocess.CompletedProcess[str], host: str | None) -> 
 
 
 def detect(client: DockerClient, host: str | None = None) -> Capabilities:
-    """Ask the daemon at ``host`` (default: the client's choice) with ``docker version``
-    and ``docker info`` and, with buildx, which builder is the daemon's own; raises
-    :class:`EngineUnavailable` when none answers."""
+    """Ask the daemon at ``host`` (default: the client's choice) what it is and, with
+    buildx, which builder is the daemon's own; raises :class:`EngineUnavailable` when
+    none answers.
+
+    A daemon on a local unix socket is asked once through its API (``GET /info``: id,
+    version, image store), and what only the client can say (the builder, buildx's
+    version) is kept in the record store under the client binary, the daemon's id and
+    the client's configuration, so a later build spawns no client to learn it again.
+    Other daemons (``tcp://``, ``ssh://``, docker contexts) are asked with ``docker
+    version`` and ``docker info`` every time.
+    """
+    from framework.engines.docker.api import local_socket
+
+    socket = local_socket(host)
+    if socket is not None:
+        found = _detect_through_api(client, host, socket)
+        if found is not None:
+            return found
+    return _detect_with_client(client, host)
+
+
+def _detect_through_api(client: DockerClient, host: str | None, socket: str) -> Capabilities | None:
+    """:func:`detect` through the daemon's socket; ``None`` when it does not answer there
+    (the client then says why, as before)."""
+    from framework.engines.docker.api import DaemonAPI, DaemonAPIError
+    from framework.engines.docker.client import identity
+    from framework.record.store import RecordStore
+
+    try:
+        with DaemonAPI(socket) as api:
+            api.ping()  # the kept identity says what the daemon is, not that it answers
+            info = api.identity()
+    except DaemonAPIError:
+        return None
+    shown = str(info.get("ServerVersion", ""))
+    match = _VERSION.match(shown)
+    daemon_id = info.get("ID")
+    if match is None or not isinstance(daemon_id, str):
+        return None
+    containerd = "io.containerd.snapshotter" in json.dumps(info.get("DriverStatus"))
+    builder, buildx = None, None
+    if client.mode == "buildx":
+        store = RecordStore()
+        key = json.dumps([identity(client.path), daemon_id, host, *_client_configuration()])
+        known = store.get("buildx", key)
+        if isinstance(known, list) and len(known) == 3 and isinstance(known[0], str):
+            builder, buildx = known[0], (int(known[1]), int(known[2]))
+        else:
+            env = client.environment(host)
+            builder, buildx = _builder(client, env), _buildx_version(client, env)
+            store.put("buildx", key, [builder, *buildx])
+    return Capabilities(
+        daemon=shown.split("+", maxsplit=1)[0],
+        daemon_version=(int(match[1]), int(match[2])),
+        client_mode=client.mode,
+        containerd_store=containerd,
+        builder=builder,
+        buildx=buildx,
+    )
+
+
+_PLUGIN_DIRS = (
+    "/usr/local/lib/docker/cli-plugins",
+    "/usr/local/libexec/docker/cli-plugins",
+    "/usr/lib/docker/cli-plugins",
+    "/usr/libexec/docker/cli-plugins",
+)
+
+
+def _client_configuration() -> list[str]:
+    """What decides the builder and buildx's version besides the client and daemon: the
+    context asked for, the client's config file, and the buildx plugin binaries."""
+    config = os.environ.get("DOCKER_CONFIG") or os.path.expanduser("~/.docker")
+    found = [os.environ.get("DOCKER_CONTEXT", ""), config]
+    for path in (
+        os.path.join(config, "config.json"),
+        os.path.join(config, "cli-plugins", "docker-buildx"),
+        *(os.path.join(d, "docker-buildx") for d in _PLUGIN_DIRS),
+    ):
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        found.append(f"{path}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}")
+    return found
+
+
+def _buildx_version(client: DockerClient, env: dict[str, str]) -> tuple[int, int]:
+    shown = re.search(r" v?(\d+)\.(\d+)", _run([client.path, "buildx", "version"], env).stdout)
+    return (int(shown[1]), int(shown[2])) if shown else (0, 0)
+
+
+def _detect_with_client(client: DockerClient, host: str | None) -> Capabilities:
     env = client.environment(host)
     version = _run([client.path, "version", "--format", "{{json .Server}}"], env)
     if version.returncode != 0 or not version.stdout.strip().startswith("{"):
@@ -126,12 +216,7 @@ def detect(client: DockerClient, host: str | None = None) -> Capabilities:
     info = _run([client.path, "info", "--format", "{{json .DriverStatus}}"], env)
     containerd = "io.containerd.snapshotter" in info.stdout
     builder = _builder(client, env) if client.mode == "buildx" else None
-    buildx = None
-    if client.mode == "buildx":
-        shown_buildx = re.search(
-            r" v?(\d+)\.(\d+)", _run([client.path, "buildx", "version"], env).stdout
-        )
-        buildx = (int(shown_buildx[1]), int(shown_buildx[2])) if shown_buildx else (0, 0)
+    buildx = _buildx_version(client, env) if client.mode == "buildx" else None
     return Capabilities(
         daemon=shown.split("+", maxsplit=1)[0],
         daemon_version=(int(match[1]), int(match[2])),

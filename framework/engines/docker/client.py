@@ -63,8 +63,45 @@ def _version(path: str) -> tuple[int, int] | None:
     return (int(match[1]), int(match[2])) if match else None
 
 
+def identity(path: str) -> str | None:
+    """What identifies the client binary at ``path`` for the probe cache: its resolved
+    path, size, mtime and inode (``None`` when it cannot be read)."""
+    try:
+        real = os.path.realpath(shutil.which(path) or path)
+        info = os.stat(real)
+    except OSError:
+        return None
+    return f"{real}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}"
+
+
 def probe(path: str) -> DockerClient | str:
-    """Classify the client at ``path``: a :class:`DockerClient`, or why it does not qualify."""
+    """Classify the client at ``path``: a :class:`DockerClient`, or why it does not qualify.
+
+    The answer is kept in the record store (:mod:`framework.record.store`) under the
+    binary's identity (path, size, mtime, inode), so each client binary is probed with
+    ``docker --version`` and ``docker buildx version`` once, not on every build; an
+    upgraded or replaced binary is probed again."""
+    from framework.record.store import RecordStore
+
+    store = RecordStore()
+    key = identity(path)
+    known = None if key is None else store.get("client", key)
+    if isinstance(known, dict) and known.get("path") == path:
+        if known.get("mode") in ("buildx", "native") and isinstance(known.get("version"), str):
+            return DockerClient(path, known["version"], known["mode"])
+        if isinstance(known.get("refused"), str):
+            return str(known["refused"])
+    found = _probe(path)
+    if key is not None and (isinstance(found, DockerClient) or "no buildx plugin" in found):
+        if isinstance(found, DockerClient):
+            entry = {"path": path, "version": found.version, "mode": found.mode}
+        else:
+            entry = {"path": path, "refused": found}
+        store.put("client", key, entry)
+    return found
+
+
+def _probe(path: str) -> DockerClient | str:
     version = _version(path)
     if version is None:
         return f"{path}: does not answer 'docker --version'"

@@ -201,6 +201,8 @@ class DockerEngine:
             argv += ["-t", tag]
         if request.platform:
             argv += ["--platform", request.platform]
+        if request.no_cache:
+            argv.append("--no-cache")
         for reference in request.cache_from:
             argv += ["--cache-from", reference]
         if request.cache_to:

@@ -11,6 +11,7 @@ import os
 import subprocess
 from typing import Any
 
+from framework.engines.docker.api import DaemonAPI, DaemonAPIError, local_socket
 from framework.engines.docker.client import daemon_fix, find_client
 from framework.errors import EngineUnavailable, ImageStoreError
 
@@ -45,7 +46,19 @@ def _docker(args: list[str], client: str | None, host: str | None) -> str:
 def inspect_image(
     reference: str, client: str | None = None, *, host: str | None = None
 ) -> dict[str, Any]:
-    """``docker image inspect`` of ``reference`` as a dict."""
+    """``docker image inspect`` of ``reference`` as a dict (through the daemon's API
+    socket where it is local, :mod:`framework.engines.docker.api`)."""
+    socket = local_socket(host)
+    if socket is not None:
+        try:
+            with DaemonAPI(socket) as api:
+                found = api.image(reference)
+        except DaemonAPIError:
+            pass  # not answering there: the client says why
+        else:
+            if found is None:
+                raise ImageStoreError(f"docker image inspect: no such image: {reference}")
+            return found
     out = _docker(["image", "inspect", reference], client, host)
     data: list[dict[str, Any]] = json.loads(out)
     return data[0]
@@ -106,7 +119,21 @@ def pull(
 
 
 def tag(source: str, target: str, client: str | None = None, *, host: str | None = None) -> None:
-    """Give the image ``source`` the extra name ``target``."""
+    """Give the image ``source`` the extra name ``target`` (through the daemon's API
+    socket where it is local)."""
+    socket = local_socket(host)
+    name, _, version = target.rpartition(":")
+    if not name or "/" in version:
+        name, version = target, "latest"
+    if socket is not None and "@" not in target:
+        try:
+            with DaemonAPI(socket) as api:
+                api.tag(source, name, version)
+        except DaemonAPIError as exc:
+            if exc.status is not None:
+                raise ImageStoreError(f"docker tag: {exc}") from None
+        else:
+            return
     _docker(["tag", source, target], client, host)
 
 
