@@ -70,6 +70,7 @@ def build(
     cache_from: Sequence[str] = (),
     cache_to: Sequence[str] = (),
     attest: Sequence[str] = (),
+    lint: str = "warn",
 ) -> BuildResult:
     """Compile ``image``, build it on ``engine`` and tag it with ``tag``.
 
@@ -81,6 +82,9 @@ def build(
     ``attest`` asks for attestations (``"provenance"``, ``"sbom"``); without it none are
     made, so a rebuild of an unchanged pipeline gives the same image id; an engine that
     cannot make them refuses with :class:`framework.errors.EngineUnavailable`.
+    ``lint`` (:mod:`framework.lint`) checks best practices first: ``"warn"`` (default)
+    prints findings on stderr, ``"error"`` raises :class:`framework.errors.LintError`
+    before any engine starts, ``"off"`` skips the checks.
 
     Invalid descriptions, invalid tags and missing secret sources raise
     :class:`framework.errors.SpecError` before any engine starts; a missing engine
@@ -112,6 +116,7 @@ def build(
         cache_from=cache_from,
         cache_to=cache_to,
         attest=attest,
+        lint=lint,
     )
     import anyio  # loaded with the first build, like the engines
 
@@ -142,6 +147,7 @@ async def build_async(
     cache_from: Sequence[str] = (),
     cache_to: Sequence[str] = (),
     attest: Sequence[str] = (),
+    lint: str = "warn",
 ) -> BuildResult:
     """:func:`build` for code that already runs an event loop (asyncio or trio)."""
     from framework.engines.base import Outputs
@@ -158,6 +164,7 @@ async def build_async(
         cache_from=cache_from,
         cache_to=cache_to,
         attest=attest,
+        lint=lint,
     )
 
 
@@ -174,6 +181,7 @@ async def _build(
     cache_from: Sequence[str],
     cache_to: Sequence[str],
     attest: Sequence[str],
+    lint: str,
 ) -> BuildResult:
     """:func:`build_async`, recording in ``outputs`` what the engine changes as it goes."""
     _refuse_while_importing()
@@ -196,6 +204,9 @@ async def _build(
             raise SpecError(problem, fix="give a reference like 'registry:5000/name:cache'")
     attestations = _attestations(attest)
     secrets = read_secrets(plan)
+    from framework.lint import check_before_build
+
+    check_before_build(plan, lint)  # "warn": findings on stderr; "error": LintError
     # Engines load on first build, so describing and rendering images imports less.
     from framework.engines import BuildRequest, select_engine
     from framework.engines.registry import AUTO, next_for_auto
