@@ -204,14 +204,13 @@ async def _build(
             raise SpecError(problem, fix="give a reference like 'registry:5000/name:cache'")
     attestations = _attestations(attest)
     secrets = read_secrets(plan)
-    from framework.lint import check_before_build
-
-    check_before_build(plan, lint)  # "warn": findings on stderr; "error": LintError
     # Engines load on first build, so describing and rendering images imports less.
     from framework.engines import BuildRequest, select_engine
     from framework.engines.registry import AUTO, next_for_auto
+    from framework.lint import check_before_build
 
     chosen, reason = select_engine(engine)
+    check_before_build(plan, lint, chosen)  # "warn": findings on stderr; "error": LintError
     shown = progress or default_progress()
     request = BuildRequest(
         plan=plan,

@@ -26,9 +26,11 @@ def add_parser(commands: Any) -> None:
     parser = commands.add_parser(
         "lint",
         help="check a pipeline against best practices (FW101...)",
-        description="Check a pipeline against best practices. Rules: "
-        + "; ".join(f"{r.id} {r.title}" for r in RULES.values())
-        + ". Silence one on a step with '# framework: ignore[FW101] reason' on its line.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Check a pipeline against best practices.\n\n"
+        + "\n".join(f"  {r.id} {r.name:22} {r.title}" for r in RULES.values())
+        + "\n\nSilence a rule on one step with a comment on its line (or just above it):"
+        "\n  .run('apt-get update')  # framework: ignore[FW101] the reason",
     )
     parser.add_argument("target", metavar="TARGET")
     parser.add_argument(

@@ -26,7 +26,16 @@ from framework.lint.silence import silenced
 from framework.plan import BuildPlan, compile
 from framework.spec import Image
 
-__all__ = ["LEVELS", "RULES", "Finding", "LintReport", "Rule", "check_before_build", "lint"]
+__all__ = [
+    "LEVELS",
+    "RULES",
+    "DaemonFacts",
+    "Finding",
+    "LintReport",
+    "Rule",
+    "check_before_build",
+    "lint",
+]
 
 Level = Literal["off", "warn", "error"]
 LEVELS: tuple[Level, ...] = ("off", "warn", "error")
@@ -59,21 +68,22 @@ def lint(
     target: Image | BuildPlan,
     *,
     ignore: Collection[str] = (),
-    engine: bool = True,
+    engine: bool | DaemonFacts = True,
     host: str | None = None,
 ) -> LintReport:
     """Check ``target`` against every rule except those in ``ignore`` (ids).
 
     With ``engine`` (default), rules that need the Docker daemon (FW105; FW108 reads the
-    base image's user) ask the one at ``host`` (default: the client's choice); when none
-    answers they are skipped quietly and listed in ``skipped``. Raises
+    base image's user) ask the one at ``host`` (default: the client's choice), or those
+    ``engine`` answers when it is a :class:`DaemonFacts`; when none answers they are
+    skipped quietly and listed in ``skipped``. Raises
     :class:`SpecError` for an unknown rule id or an invalid image.
     """
     unknown = sorted(set(ignore) - set(RULES))
     if unknown:
         raise SpecError(f"unknown lint rule {unknown[0]!r}", fix=f"rule ids are {', '.join(RULES)}")
     plan = target if isinstance(target, BuildPlan) else compile(target)
-    facts = DaemonFacts(host) if engine else None
+    facts = engine if isinstance(engine, DaemonFacts) else DaemonFacts(host) if engine else None
     active: list[Finding] = []
     quiet: list[Finding] = []
     for finding in check_plan(plan, facts):
@@ -101,15 +111,22 @@ def _with_reason(finding: Finding, reason: str) -> Finding:
     )
 
 
-def check_before_build(target: Image | BuildPlan, level: str, stream: TextIO | None = None) -> None:
+def check_before_build(
+    target: Image | BuildPlan, level: str, engine: object = None, stream: TextIO | None = None
+) -> None:
     """What :func:`framework.build` does with ``lint=level``: ``"warn"`` prints each
     finding on ``stream`` (stderr), ``"error"`` raises :class:`LintError` (exit 1) when
-    there is any, ``"off"`` does nothing. Runs before any engine starts."""
+    there is any, ``"off"`` does nothing. Runs before any engine starts. The daemon rules
+    ask the daemon of ``engine`` when it is the docker engine, through its client (so
+    the client is found once for both); on another engine they are skipped."""
     if level not in LEVELS:
         raise SpecError(f"unknown lint level {level!r}", fix="lint= takes 'off', 'warn' or 'error'")
     if level == "off":
         return
-    report = lint(target)
+    from framework.engines.docker import DockerEngine
+
+    facts = DaemonFacts(engine=engine) if isinstance(engine, DockerEngine) else False
+    report = lint(target, engine=facts)
     if report.clean:
         return
     if level == "error":

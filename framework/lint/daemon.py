@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from framework.errors import FrameworkError
 
 if TYPE_CHECKING:
+    from framework.engines.docker import DockerEngine
     from framework.engines.docker.client import DockerClient
 
 __all__ = ["DaemonFacts"]
@@ -22,17 +23,20 @@ _TIMEOUT = 10.0
 
 
 class DaemonFacts:
-    """Answers from the daemon at ``host`` (default: the client's choice), asked once."""
+    """Answers from the daemon at ``host`` (default: the client's choice), asked once;
+    with ``engine`` (a :class:`~framework.engines.docker.DockerEngine`), from the daemon
+    it builds on, through the client it found (found once for both)."""
 
-    def __init__(self, host: str | None = None) -> None:
-        self._host = host
+    def __init__(self, host: str | None = None, engine: DockerEngine | None = None) -> None:
+        self._host = engine.host if engine is not None else host
+        self._engine = engine
 
     @functools.cached_property
     def _client(self) -> DockerClient | None:
         from framework.engines.docker.client import find_client
 
         try:
-            return find_client()
+            return self._engine.client if self._engine is not None else find_client()
         except FrameworkError:
             return None
 
