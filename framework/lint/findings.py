@@ -74,8 +74,9 @@ _ALL = (
         "FW102",
         "apt-lists-kept",
         "apt package lists left in the image",
-        "end the same step with '&& rm -rf /var/lib/apt/lists/*', or mount a cache at "
-        "/var/lib/apt/lists",
+        "end the same step with '&& rm -rf /var/lib/apt/lists/*' (and /var/cache/apt/*.bin "
+        "where the base keeps apt's caches), or mount caches at /var/lib/apt/lists and "
+        "/var/cache/apt",
         scope="shipped",
     ),
     Rule(

@@ -204,7 +204,7 @@ def _report(
     )
 
 
-_LISTS = "/var/lib/apt/lists/"
+_APT_FILES = ("/var/lib/apt/lists/", "/var/cache/apt/")
 _TOOLCHAINS = (
     "/usr/lib/gcc/",
     "/usr/libexec/gcc/",
@@ -227,7 +227,9 @@ def _suggestions(
     )
     groups: dict[tuple[int, int, str], list[DeadFile]] = defaultdict(list)
     for item in dead:
-        if item.added_in in ours or item.removed_in in ours:
+        # Only files a step of the pipeline added: a step that rewrites a base image's
+        # file (dpkg's status, debconf's caches) cannot avoid it.
+        if item.added_in in ours:
             groups[(item.added_in, item.removed_in, item.how)].append(item)
     for (added, removed, how), items in groups.items():
         total = sum(i.bytes for i in items)
@@ -250,7 +252,7 @@ def _suggestions(
             continue
         kept = {p: b for p, b in layer.files.items() if (row.index, p) not in hidden}
         checks = (
-            ("FW102", "apt package lists", lambda p: p.startswith(_LISTS)),
+            ("FW102", "apt package lists and caches", lambda p: p.startswith(_APT_FILES)),
             ("FW111", "pip's download cache", lambda p: "/.cache/pip/" in p),
             ("FW110", "compilers and toolchains", lambda p: p.startswith(_TOOLCHAINS)),
         )

@@ -127,3 +127,32 @@ def test_an_image_that_is_not_there_fails_with_exit_1(docker: Docker) -> None:
     result = cli("size", "wt-lint-no-such-image:1", "--json")
     assert result.returncode == 1, result.stderr
     assert json.loads(result.stdout)["ok"] is False
+
+
+def test_the_flask_and_nginx_examples_from_the_command_line_and_python(docker: Docker) -> None:
+    from pipelines.flask_app import flask_app
+    from pipelines.nginx_site import nginx_site
+
+    for target, make in (
+        ("pipelines/flask_app.py", flask_app),
+        ("pipelines/nginx_site.py", nginx_site),
+    ):
+        result = cli("size", target, "--json")
+        assert result.returncode == 0, result.stderr
+        document = json.loads(result.stdout)
+        assert document["note"] is None  # every step lined up with the image's history
+        assert [s["final"] for s in document["stages"]] == [True]
+        report = measure(make())
+        assert report.image_id == document["image_id"]  # the same build, cached
+        filesystem = [s for s in report.steps if s.step.startswith(("RUN", "COPY", "WORKDIR"))]
+        assert filesystem
+        assert all(s.layer is not None for s in filesystem if s.bytes)
+        assert sum(s.bytes for s in report.steps) == sum(
+            row.bytes for row in report.layers if row.step is not None
+        )
+    # pip's cache is a cache mount in the Flask example: none of it ships.
+    flask = measure(flask_app())
+    assert not [s for s in flask.suggestions if s.rule == "FW111"]
+    install = next(s for s in flask.steps if s.step.startswith("RUN pip install"))
+    assert install.layer is not None
+    assert not any("/.cache/pip/" in p for p, _ in flask.layers[install.layer].largest)
