@@ -135,11 +135,16 @@ class _Checker:
 
     # -- reporting --------------------------------------------------------------------
 
-    def _report(self, rule_id: str, message: str, step: PlanStep | None) -> None:
+    def _report(
+        self, rule_id: str, message: str, step: PlanStep | None, shown: str | None = None
+    ) -> None:
+        """Record a finding at ``step`` (``None``: the stage), shown as ``shown`` when
+        the step as ``plan`` prints it would hold a value that must not be printed."""
         rule = RULES[rule_id]
         if rule.scope == "shipped" and not self.shipped:
             return
         origin = step.origin if step is not None else self.stage.origin
+        described = shown or (None if step is None else describe_step(self.plan, step))
         self.found.append(
             Finding(
                 rule=rule_id,
@@ -147,7 +152,7 @@ class _Checker:
                 fix=rule.fix,
                 where=None if origin is None else str(origin),
                 stage=self.stage.name,
-                step=None if step is None else describe_step(self.plan, step),
+                step=described,
             )
         )
 
@@ -343,10 +348,12 @@ class _Checker:
             if not value.strip():
                 continue
             if _SECRET_NAME.search(name) or _SECRET_VALUE.search(value):
+                names = " ".join(f"{n}=..." for n, _ in step.values)
                 self._report(
                     "FW109",
                     f"{what} {name} looks like a secret; its value is stored in the image config",
                     step,
+                    shown=f"{what.upper()} {names}",  # never the values
                 )
 
     def _root_user(self) -> None:
