@@ -75,6 +75,7 @@ class BuildOptions:
     cache_to: Sequence[str] = ()
     attest: Sequence[str] = ()
     no_cache: bool = False
+    lint: str = "warn"
 
 
 def build(
@@ -90,6 +91,7 @@ def build(
     cache_to: Sequence[str] = (),
     attest: Sequence[str] = (),
     no_cache: bool = False,
+    lint: str = "warn",
 ) -> BuildResult:
     """Compile ``image``, build it on ``engine`` and tag it with ``tag``.
 
@@ -101,6 +103,9 @@ def build(
     ``attest`` asks for attestations (``"provenance"``, ``"sbom"``); without it none are
     made, so a rebuild of an unchanged pipeline gives the same image id; an engine that
     cannot make them refuses with :class:`framework.errors.EngineUnavailable`.
+    ``lint`` (:mod:`framework.lint`) checks best practices first: ``"warn"`` (default)
+    prints findings on stderr, ``"error"`` raises :class:`framework.errors.LintError`
+    before any engine starts, ``"off"`` skips the checks.
 
     On the docker engine, a build whose inputs are unchanged since a recorded build whose
     image is still tagged is answered from the local build record without starting
@@ -128,7 +133,7 @@ def build(
     options = BuildOptions(
         tag=tag, engine=engine, progress=progress, push=push, archive=archive,
         platform=platform, cache_from=cache_from, cache_to=cache_to, attest=attest,
-        no_cache=no_cache,
+        no_cache=no_cache, lint=lint,
     )  # fmt: skip
     outputs = Outputs()
     try:
@@ -165,6 +170,7 @@ async def build_async(
     cache_to: Sequence[str] = (),
     attest: Sequence[str] = (),
     no_cache: bool = False,
+    lint: str = "warn",
 ) -> BuildResult:
     """:func:`build` for code that already runs an event loop (asyncio or trio)."""
     from framework.engines.base import Outputs
@@ -172,7 +178,7 @@ async def build_async(
     options = BuildOptions(
         tag=tag, engine=engine, progress=progress, push=push, archive=archive,
         platform=platform, cache_from=cache_from, cache_to=cache_to, attest=attest,
-        no_cache=no_cache,
+        no_cache=no_cache, lint=lint,
     )  # fmt: skip
     return await _build(image, options, Outputs())
 
@@ -182,9 +188,8 @@ async def _build(image: Image, options: BuildOptions, outputs: Outputs) -> Build
     import anyio
 
     prepared = _prepare(image, options)
-    answered = await anyio.to_thread.run_sync(_lookup, prepared)
+    answered = await anyio.to_thread.run_sync(_from_record, prepared)
     if answered is not None:
-        _show(prepared, answered)
         return answered
     return await _build_prepared(prepared, outputs)
 
@@ -246,9 +251,13 @@ def _recordable(prepared: _Prepared) -> tuple[bool, str | None]:
 
 
 def _from_record(prepared: _Prepared) -> BuildResult | None:
-    """:func:`_lookup`, and the answer shown on the progress display."""
+    """:func:`_lookup`, and the answer linted (without the daemon's rules, which ran at
+    the recorded build) and shown on the progress display."""
     result = _lookup(prepared)
     if result is not None:
+        from framework.lint import check_before_build
+
+        check_before_build(prepared.plan, prepared.options.lint)
         _show(prepared, result)
     return result
 
@@ -282,8 +291,10 @@ async def _build_prepared(prepared: _Prepared, outputs: Outputs) -> BuildResult:
     # Engines load on first build, so describing and rendering images imports less.
     from framework.engines import BuildRequest, select_engine
     from framework.engines.registry import AUTO, next_for_auto
+    from framework.lint import check_before_build
 
     chosen, reason = select_engine(options.engine)
+    check_before_build(prepared.plan, options.lint, chosen)  # warn: stderr; error: LintError
     shown = options.progress or default_progress()
     request = BuildRequest(
         plan=prepared.plan,

@@ -9,6 +9,7 @@
      ├── EngineUnavailable         no engine answers, or it cannot run a BuildKit build
      │    └── LegacyBuilderError   the Docker client would fall back to the legacy builder
      ├── BuildError                the engine ran the build and a step failed
+     │    └── LintError            build(lint="error") found best-practice problems
      └── ImageStoreError           an operation on the local image store failed
 
     KeyboardInterrupt
@@ -25,6 +26,13 @@ No ``subprocess``, ``OSError`` or ``dagger`` exception leaves the public API.
 
 from __future__ import annotations
 
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from collections.abc import Sequence as _Sequence
+
+    from framework.lint.findings import Finding as _Finding
+
 __all__ = [
     "BuildError",
     "EngineUnavailable",
@@ -32,6 +40,7 @@ __all__ = [
     "ImageStoreError",
     "Interrupted",
     "LegacyBuilderError",
+    "LintError",
     "LiteralDollarWarning",
     "SpecError",
     "Terminated",
@@ -151,6 +160,25 @@ class BuildError(FrameworkError):
             lines.extend(f"    | {line}" for line in self.output_tail)
         lines.append("  the image was built and tagged" if self.tagged else "  no tag was created")
         return "\n".join(lines)
+
+
+class LintError(BuildError):
+    """``build(..., lint="error")`` (``--lint=error``) found problems; nothing was built.
+
+    ``findings`` are the :class:`framework.lint.Finding` values in force; the message
+    lists each with its ``file:line``, rule id and fix. Exits 1, like a failed build.
+    """
+
+    def __init__(self, findings: _Sequence[_Finding]) -> None:
+        self.findings = tuple(findings)
+        lines = tuple(f"{f.line()}  (fix: {f.fix})" for f in findings)
+        first = findings[0].where if findings else None
+        super().__init__(
+            f"lint found {len(findings)} problem(s) at error level (lint='error'); "
+            "no engine was started",
+            where=first,
+            output_tail=lines,
+        )
 
 
 class ImageStoreError(FrameworkError):

@@ -14,6 +14,8 @@ APP = Context("../examples/flask_app")
 def flask_app(app: Context = APP) -> Image:
     """The Flask app in ``app`` on Python 3.11, serving on port 5000."""
     return (
+        # framework: ignore[FW108] a minimal example: the base's root user runs the dev
+        # server; a production image adds a user and .user() before .cmd()
         Image.from_("python:3.11-slim")
         .workdir("/app")
         .copy(app / "requirements.txt", ".")

@@ -13,6 +13,8 @@ SITE = Context("../examples/nginx_site")
 def nginx_site(site: Context = SITE) -> Image:
     """nginx installed in one run step, serving ``index.html`` on port 80."""
     return (
+        # framework: ignore[FW108] nginx's master process starts as root to bind port 80
+        # and runs its workers as www-data (Debian's default configuration)
         Image.from_("debian:bookworm-slim")
         .run(
             "apt-get update"

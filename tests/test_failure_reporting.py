@@ -244,7 +244,7 @@ SCRIPT = """\
 from framework import Image, build, run_script
 
 def main() -> None:
-    build(Image.from_("debian:bookworm-slim").run("true"), tag="fw-test-script")
+    build(Image.from_("debian:bookworm-slim").run("true").user("1000"), tag="fw-test-script")
 
 if __name__ == "__main__":
     run_script(main)

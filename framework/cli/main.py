@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from framework.cli import explain as explain_command
+from framework.cli import lint as lint_command
+from framework.cli import size as size_command
 from framework.cli.params import resolve_arguments
 from framework.cli.targets import Pipeline, load_target, registered
 from framework.engines.registry import engine_names
@@ -94,6 +96,10 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     build.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     build.add_argument(
+        "--lint", default="warn", choices=["off", "warn", "error"],
+        help="lint first: warn (default) prints findings, error fails the build on them",
+    )  # fmt: skip
+    build.add_argument(
         "--progress", default="auto", choices=["auto", "plain", "tty", "quiet"],
         help="auto: GitHub groups on Actions, live on a terminal, plain lines otherwise",
     )  # fmt: skip
@@ -116,6 +122,9 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("--format", default="mermaid", choices=["mermaid", "dot", "svg", "png"])
     graph.add_argument("-o", "--output", metavar="FILE", help="write to FILE (svg/png need it)")
 
+    lint_command.add_parser(commands)
+    size_command.add_parser(commands)
+
     listing = commands.add_parser("list", help="registered pipelines and their parameters")
     listing.add_argument("--json", action="store_true")
 
@@ -135,7 +144,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-_TARGET_COMMANDS = {"build", "plan", "render", "graph", "explain"}
+_TARGET_COMMANDS = {"build", "plan", "render", "graph", "explain", "lint", "size"}
 
 
 class _Run:
@@ -193,6 +202,9 @@ def _command(words: list[str], run: _Run) -> int:
         return _list(args)
     if args.command == "build":
         _check_references(args)
+    if args.command == "size" and size_command.names_an_image(args.target):
+        _refuse_extra(extra)
+        return size_command.run_image(args)
     pipeline = load_target(args.target)
     arguments = _pipeline_arguments(pipeline, extra)
     image = pipeline.image(arguments)
@@ -200,6 +212,10 @@ def _command(words: list[str], run: _Run) -> int:
         return _build(args, pipeline, image, run)
     if args.command == "explain":
         return explain_command.run(args, image)
+    if args.command == "lint":
+        return lint_command.run(args, pipeline.name, image)
+    if args.command == "size":
+        return size_command.run_pipeline(args, pipeline.name, image)
     plan = compile(image)
     if args.command == "plan":
         return _plan(args, plan)
@@ -314,6 +330,7 @@ def _build(args: argparse.Namespace, pipeline: Pipeline, image: Any, run: _Run) 
         cache_to=args.cache_to,
         attest=args.attest,
         no_cache=args.no_cache,
+        lint=args.lint,
     )
     if args.json:
         summary = {

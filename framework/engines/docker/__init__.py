@@ -3,9 +3,12 @@
 ``DockerEngine`` (which imports anyio) loads on first use, so the build record and the
 daemon's API (:mod:`framework.engines.docker.api`) import without it."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from framework.engines.docker.client import DockerClient, find_client
+
+if TYPE_CHECKING:
+    from framework.engines.docker.engine import DockerEngine
 
 __all__ = ["DockerClient", "DockerEngine", "find_client"]
 
