@@ -132,13 +132,15 @@ class _Generator:
         self.collect_params()
         for at in self.meta_args:
             self.arg_binding(at, self.meta, base=False)
-        reachable = self.reachable()
         out = _Output()
-        bodies: list[str] = []
+        stage_lines = []
         for stage in self.stages:
             scope = _Scope()
-            lines = self.stage_lines(stage, scope, out)
+            stage_lines.append(self.stage_lines(stage, scope, out))
             self.stage_scopes[stage.index] = scope
+        reachable = self.reachable()
+        bodies: list[str] = []
+        for stage, lines in zip(self.stages, stage_lines, strict=True):
             if stage.index not in reachable:
                 continue
             last = stage is self.stages[-1]
@@ -471,6 +473,18 @@ class _Generator:
                 raw_value, scope.bindings, base_may_set=scope.base_may_set, escape=self.escape
             )
             expanded.append((name, value))
+        assigned = {name for name, _ in expanded}
+        for name, value in expanded:
+            clash = [ref for ref in value.base_refs if ref in assigned and ref != name]
+            if clash:
+                raise _Refused(
+                    f"ENV {name} refers to ${clash[0]}, which this same ENV sets: Docker"
+                    f" expands it to the value before this line, which comes from the base image",
+                    f"set {name} in an ENV line of its own, before the one that sets {clash[0]}",
+                )
+        # Every word of one ENV is expanded with the environment before it: the values
+        # that the build expands (from the base image) are set first, then the literal ones.
+        expanded.sort(key=lambda pair: not pair[1].base_refs)
         calls: list[str] = []
         group: list[str] = []
         group_expand = False
