@@ -73,22 +73,22 @@ def _tree(docker: Docker, image: str) -> dict[str, tuple[object, ...]]:
     """path -> (type, mode, uid, gid, size, sha256, link target) of the image's files."""
     container = docker("create", image, "/bin/true").strip()
     try:
-        export = subprocess.Popen([docker.path, "export", container], stdout=subprocess.PIPE)
-        assert export.stdout is not None
         entries: dict[str, tuple[object, ...]] = {}
-        with tarfile.open(fileobj=export.stdout, mode="r|") as archive:
-            for member in archive:
-                digest = ""
-                if member.isfile():
-                    data = archive.extractfile(member)
-                    assert data is not None
-                    digest = hashlib.sha256(data.read()).hexdigest()
-                entry = (
-                    member.type, member.mode, member.uid, member.gid, member.size, digest,
-                    member.linkname,
-                )  # fmt: skip
-                entries["/" + member.name.rstrip("/")] = entry
-        assert export.wait() == 0
+        with subprocess.Popen([docker.path, "export", container], stdout=subprocess.PIPE) as export:
+            assert export.stdout is not None
+            with tarfile.open(fileobj=export.stdout, mode="r|") as archive:
+                for member in archive:
+                    digest = ""
+                    if member.isfile():
+                        data = archive.extractfile(member)
+                        assert data is not None
+                        digest = hashlib.sha256(data.read()).hexdigest()
+                    entry = (
+                        member.type, member.mode, member.uid, member.gid, member.size, digest,
+                        member.linkname,
+                    )  # fmt: skip
+                    entries["/" + member.name.rstrip("/")] = entry
+        assert export.returncode == 0
     finally:
         docker("rm", container)
     return entries
