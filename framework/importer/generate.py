@@ -112,13 +112,19 @@ class _Generator:
         self.problems: list[Problem] = []
         self.notes: list[str] = []
         self.params: dict[str, _Param] = {}
-        self.names: set[str] = {"context", "image", function, "Image", "Context", "Secret"}
+        # The names the module defines or imports: no stage or parameter may hide them.
+        self.names: set[str] = {
+            "context", function, "CONTEXT", "Image", "Context", "CacheMount", "Secret", "build",
+            "run_script",
+        }  # fmt: skip
         self.stages: list[_Stage] = []
         self.meta: dict[str, Binding] = {}
         self.escape = dockerfile.escape
         self.prelude: list[str] = []
         self.stage_scopes: dict[int, _Scope] = {}
         self.meta_args: list[Instruction] = []
+        self.has_chown = False
+        self.current_line = 0
 
     # -- driver -----------------------------------------------------------------------
 
@@ -162,7 +168,10 @@ class _Generator:
             if instruction.keyword == "FROM":
                 words = instruction.rest.split()
                 name = words[2] if len(words) == 3 and words[1].lower() == "as" else None
-                var = identifier(name or f"stage{len(self.stages)}", self.names)
+                var = name or f"stage{len(self.stages)}"
+                if identifier(var, set()) in self.names:
+                    var += "_stage"
+                var = identifier(var, self.names)
                 current = _Stage(len(self.stages), name, var, instruction, [])
                 self.stages.append(current)
             elif current is None:
@@ -346,10 +355,11 @@ class _Generator:
         parent = self.stage_by_name(text) if text is not None and not text.isdigit() else None
         if parent is not None and parent.index < stage.index:
             stage.base_stage = parent.index
+            # BuildKit carries the parent's whole environment, its ARG values included:
+            # a RUN in this stage sees them too.
             inherited = self.stage_scopes[parent.index]
-            scope.bindings.update(
-                {k: v for k, v in inherited.bindings.items() if k in inherited.env_names}
-            )
+            scope.bindings.update(inherited.bindings)
+            scope.args.update(inherited.args)
             scope.env_names |= inherited.env_names
             scope.base_may_set = inherited.base_may_set
             scope.workdir = inherited.workdir
@@ -645,6 +655,8 @@ class _Generator:
 
     def copy(self, at: Instruction, stage: _Stage, scope: _Scope, out: _Output) -> list[str]:
         owner = mode = source_stage = None
+        self.has_chown = any(flag == "chown" for flag, _ in at.flags)
+        self.current_line = at.line
         for flag, value in at.flags:
             if value is None:
                 raise _Refused(f"{at.keyword} --{flag} is not supported", "drop the flag")
@@ -726,6 +738,12 @@ class _Generator:
                     f"COPY --from={text} names this stage or a later one", "name an earlier stage"
                 )
             stage.uses.add(other.index)
+            if not self.has_chown:
+                self.notes.append(
+                    f"{self.dockerfile.path}:{self.current_line}: COPY --from={text} keeps the"
+                    " owners of the copied files under docker build; the pipeline makes them"
+                    " root (0:0): give owner=... where the files in the stage are not root's"
+                )
             return other.var
         return f"Image.from_({python_string(text)})"
 
