@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from framework.errors import SpecError
 from framework.importer.expansion import (
     BaseRef,
     Binding,
@@ -33,6 +34,8 @@ from framework.importer.expansion import (
 )
 from framework.importer.model import Problem
 from framework.importer.parse import Dockerfile, Instruction
+from framework.spec.dockerignore import read_dockerignore
+from framework.spec.patterns import BadPattern, PathFilter
 
 __all__ = ["generate"]
 
@@ -695,10 +698,19 @@ class _Generator:
                         f"ADD of the archive {text} would unpack it; a copy does not",
                         f"COPY it and unpack with RUN tar -xf, or unpack {text} into the context",
                     )
+            if text is not None and any(c in text for c in "*?[") and source_stage is None:
+                matches = self.glob(text)
+                calls.append(f"# {at.keyword} {text}: the files it matched when imported")
+                out.uses_context = True
+                calls.extend(
+                    f".copy(context / {python_string(m)}, {dest.python()}{options})"
+                    for m in matches
+                )
+                continue
             if text is not None and any(c in text for c in "*?["):
                 raise _Refused(
-                    f"{at.keyword} source {text!r} is a wildcard",
-                    "name the files (one copy each), or copy the directory that holds them",
+                    f"COPY --from source {text!r} is a wildcard",
+                    "copy the directory that holds the files",
                 )
             if source_stage is not None:
                 path = source if (text or "").startswith("/") else Value.of(Lit("/")) + source
@@ -710,6 +722,33 @@ class _Generator:
                 expression = self.context_source(source)
             calls.append(f".copy({expression}, {dest.python()}{options})")
         return calls
+
+    def glob(self, pattern: str) -> list[str]:
+        """The context's paths that ``pattern`` matches (Go's filepath.Match, per path
+        component, as docker build matches COPY sources), less what .dockerignore excludes."""
+        normal = posixpath.normpath("/" + pattern).lstrip("/")
+        depth = normal.count("/") + 1
+        try:
+            wanted = PathFilter(include=(normal,))
+            ignored = PathFilter(exclude=read_dockerignore(self.context, None))
+        except (BadPattern, SpecError) as exc:
+            raise _Refused(f"the pattern {pattern!r} cannot be read: {exc}", "fix it") from None
+        matches = []
+        for path in sorted(self.context.glob("/".join(["*"] * depth))):
+            relative = path.relative_to(self.context).as_posix()
+            if not wanted.selected(relative):
+                continue
+            if path.is_dir() and ignored.excluded(relative) and not ignored.has_exceptions:
+                continue
+            if not path.is_dir() and not ignored.selected(relative):
+                continue
+            matches.append(relative)
+        if not matches:
+            raise _Refused(
+                f"the source {pattern!r} matches no file in the context {self.context}",
+                "check the pattern (docker build fails on it too)",
+            )
+        return matches
 
     def context_source(self, source: Value) -> str:
         text = source.constant

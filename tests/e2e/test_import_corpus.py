@@ -146,3 +146,13 @@ def test_the_imported_pipeline_builds_what_docker_build_builds(
         if mine.get(path) != expected.get(path)
     }
     assert not differences, json.dumps(differences, indent=1, default=str)[:4000]
+
+
+def test_the_generated_file_builds_when_run_as_a_script(generated: Path) -> None:
+    """``python FILE`` builds the generated file as it is (its ``__main__`` block)."""
+    done = subprocess.run(
+        [sys.executable, str(generated / "workdir_relative.py")],
+        capture_output=True, text=True, env=cli_env(), timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "built sha256:" in done.stdout + done.stderr
