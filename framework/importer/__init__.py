@@ -59,6 +59,12 @@ def convert_dockerfile(
     source, problems, notes = generate(parsed, directory, target, name)
     if problems:
         return ImportResult("", name, tuple(problems), tuple(notes))
+    if target is not None and directory in target.parents:
+        notes.append(
+            f"{target} is inside the context {directory}: a copy of the whole context copies"
+            " it too (docker build did not see it); list it in .dockerignore, or write it"
+            " elsewhere"
+        )
     return ImportResult(_formatted(source, target), name, (), tuple(notes))
 
 

@@ -40,6 +40,7 @@ from framework.spec.patterns import BadPattern, PathFilter
 __all__ = ["generate"]
 
 _ARCHIVE = re.compile(r"\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$", re.IGNORECASE)
+_HEREDOC = re.compile(r"<<-?\s*[\"']?[A-Za-z_][A-Za-z0-9_]*[\"']?\s*($|\s)")
 _AUTOMATIC_ARGS = {
     "TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT",
     "BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT",
@@ -135,6 +136,11 @@ class _Generator:
         self.problems.append(Problem(self.dockerfile.path, at.line, at.keyword, problem, fix))
 
     def run(self) -> tuple[str, list[Problem], list[str]]:
+        if "syntax" in self.dockerfile.directives:
+            self.notes.append(
+                f"{self.dockerfile.path}:1: the '# syntax=' directive names a frontend image;"
+                " the pipeline is built by the engine's own Dockerfile frontend"
+            )
         self.split_stages()
         if not self.stages:
             return "", self.problems, self.notes
@@ -399,6 +405,12 @@ class _Generator:
             return self.env(at, scope)
         if keyword == "LABEL":
             return self.label(at, scope)
+        if keyword in ("RUN", "COPY", "ADD") and _HEREDOC.search(at.rest):
+            raise _Refused(
+                f"{keyword} with a heredoc (<<) needs a newer Dockerfile frontend than the one"
+                " the importer models, and a pipeline writes files differently",
+                "write the file with .copy(Inline('...'), '/path'), or the commands as one RUN",
+            )
         if keyword == "RUN":
             return self.run_(at, scope, out)
         if keyword in ("COPY", "ADD"):

@@ -114,3 +114,26 @@ def test_exec_and_shell_forms(tmp_path: Path, line: str, expected: tuple[str, ..
     module = _module(tmp_path, f"FROM debian:bookworm-slim\n{line}\n")
     (step,) = _image(module).steps
     assert getattr(step, "argv", None) == expected
+
+
+def test_colon_less_substitutions_match_a_newer_buildkit(tmp_path: Path) -> None:
+    """``${NAME-word}`` and ``${NAME+word}`` test only whether NAME is set. Docker 20.10
+    refuses them ("missing ':' in substitution"); the values here are what Docker 26.1
+    (BuildKit 0.13) put in the image's config for this Dockerfile."""
+    module = _module(
+        tmp_path,
+        "FROM debian:bookworm-slim\nARG UNSETARG\nARG EMPTYARG=\"\"\nARG SETARG=v\n"
+        "ENV R1=${UNSETARG-dash} R2=${UNSETARG+plus} R3=${EMPTYARG-dash} R4=${EMPTYARG+plus}"
+        " R5=${SETARG-no} R6=${SETARG+yes} R7=${UNSETARG:-${SETARG}-x}\n",
+    )
+    (env,) = _image(module).steps
+    assert isinstance(env, Env)
+    assert dict(env.values) == {
+        "R1": "dash", "R2": "", "R3": "", "R4": "plus", "R5": "v", "R6": "yes", "R7": "v-x",
+    }  # fmt: skip
+    (env,) = _image(module, unsetarg="", emptyarg="e").steps
+    assert isinstance(env, Env)
+    assert dict(env.values)["R1"] == ""
+    assert dict(env.values)["R2"] == "plus"
+    assert dict(env.values)["R3"] == "e"
+    assert dict(env.values)["R7"] == "v-x"

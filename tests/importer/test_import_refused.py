@@ -38,6 +38,8 @@ REFUSED = {
     "EXPOSE 8000-8010": "PORT",
     "HEALTHCHECK --start-interval=1s CMD true": "--start-interval",
     "FROBNICATE now": "unknown instruction",
+    "RUN <<EOF": "heredoc",
+    "COPY <<-'EOT' /x": "heredoc",
     "ARG TARGETARCH": "build platform",
 }
 
@@ -114,9 +116,9 @@ def test_the_command_writes_the_pipeline(tmp_path: Path) -> None:
     done = _cli(str(path), "-o", str(out), "--json")
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
-    assert summary == {
-        "ok": True, "output": str(out), "function": "my_app", "problems": [], "notes": [],
-    }  # fmt: skip
+    (note,) = summary.pop("notes")
+    assert "inside the context" in note  # COPY . . would copy the pipeline file too
+    assert summary == {"ok": True, "output": str(out), "function": "my_app", "problems": []}
     text = out.read_text()
     assert "def my_app(context: Context = CONTEXT) -> Image:" in text
     assert 'CONTEXT = Context("..")' in text
