@@ -122,7 +122,7 @@ def test_colon_less_substitutions_match_a_newer_buildkit(tmp_path: Path) -> None
     (BuildKit 0.13) put in the image's config for this Dockerfile."""
     module = _module(
         tmp_path,
-        "FROM debian:bookworm-slim\nARG UNSETARG\nARG EMPTYARG=\"\"\nARG SETARG=v\n"
+        'FROM debian:bookworm-slim\nARG UNSETARG\nARG EMPTYARG=""\nARG SETARG=v\n'
         "ENV R1=${UNSETARG-dash} R2=${UNSETARG+plus} R3=${EMPTYARG-dash} R4=${EMPTYARG+plus}"
         " R5=${SETARG-no} R6=${SETARG+yes} R7=${UNSETARG:-${SETARG}-x}\n",
     )
