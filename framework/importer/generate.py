@@ -226,7 +226,7 @@ class _Generator:
         rest = at.rest
         name, eq, default = rest.partition("=")
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name.strip()) or (
-            not eq and len(rest.split()) != 1
+            len(split_words(rest, self.escape)) != 1
         ):
             self.refuse(
                 at, f"ARG {rest!r} is not one NAME or NAME=default", "declare one ARG per line"

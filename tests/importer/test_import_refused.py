@@ -41,6 +41,7 @@ REFUSED = {
     "RUN <<EOF": "heredoc",
     "COPY <<-'EOT' /x": "heredoc",
     "ARG TARGETARCH": "build platform",
+    "ARG A=1 B=2": "one NAME",
 }
 
 
