@@ -530,7 +530,7 @@ class _Generator:
         for name, value in expanded:
             if value.base_refs:
                 # Later words refer to the image's variable, which holds this value then.
-                scope.bindings[name] = Binding(Value.of(_base(name)))
+                scope.bindings[name] = Binding(Value.of(BaseRef(name)))
             else:
                 scope.bindings[name] = Binding(value)
             scope.env_names.add(name)
@@ -848,10 +848,6 @@ class _Generator:
         base = self.output.parent if self.output is not None else Path.cwd()
         relative = os.path.relpath(self.context, base.resolve())
         return Path(relative).as_posix()
-
-
-def _base(name: str) -> BaseRef:
-    return BaseRef(name)
 
 
 def _kwarg(name: str, expression: str) -> str:
