@@ -137,3 +137,17 @@ def test_colon_less_substitutions_match_a_newer_buildkit(tmp_path: Path) -> None
     assert dict(env.values)["R2"] == "plus"
     assert dict(env.values)["R3"] == "e"
     assert dict(env.values)["R7"] == "v-x"
+
+
+@pytest.mark.parametrize(("app", "context"), [("flask", "flask_app"), ("go", "go_app")])
+def test_the_handwritten_benchmark_dockerfiles_import(app: str, context: str) -> None:
+    root = Path(__file__).resolve().parents[2]
+    dockerfile = root / "bench" / "handwritten" / app / "Dockerfile"
+    result = convert_dockerfile(
+        dockerfile, root / "examples" / context, output=root / "pipeline.py", function="handwritten"
+    )
+    assert result.ok, [str(p) for p in result.problems]
+    namespace: dict[str, object] = {"__file__": str(root / "pipeline.py")}
+    exec(compile(result.source, str(root / "pipeline.py"), "exec"), namespace)
+    image = namespace["handwritten"]()  # type: ignore[operator]
+    assert isinstance(image, Image)
