@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 from framework.cli import explain as explain_command
 from framework.cli import lint as lint_command
 from framework.cli import size as size_command
+from framework.cli.import_ import add_import_parser, run_import
 from framework.cli.params import resolve_arguments
 from framework.cli.targets import Pipeline, load_target, registered
 from framework.engines.registry import engine_names
@@ -128,6 +129,8 @@ def _parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("list", help="registered pipelines and their parameters")
     listing.add_argument("--json", action="store_true")
 
+    add_import_parser(commands)
+
     images = commands.add_parser("images", help="the local image store")
     ops = images.add_subparsers(dest="operation", required=True, metavar="OPERATION")
     ls = ops.add_parser("ls", help="list images")
@@ -200,6 +203,9 @@ def _command(words: list[str], run: _Run) -> int:
     if args.command == "list":
         _refuse_extra(extra)
         return _list(args)
+    if args.command == "import":
+        _refuse_extra(extra)
+        return run_import(args)
     if args.command == "build":
         _check_references(args)
     if args.command == "size" and size_command.names_an_image(args.target):
