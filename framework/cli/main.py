@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from framework.cli import build_many
 from framework.cli.params import resolve_arguments
 from framework.cli.targets import Pipeline, load_target, registered
 from framework.engines.registry import engine_names
@@ -75,7 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     build = commands.add_parser("build", help="build a pipeline's image")
-    build.add_argument("target", metavar="TARGET")
+    build.add_argument("targets", metavar="TARGET", nargs="*", help="one or more")
+    build_many.add_options(build)
     build.add_argument("-t", "--tag", action="append", default=[], help="tag (repeatable)")
     build.add_argument("--push", action="store_true", help="push the tags to their registry")
     build.add_argument("-o", "--output", metavar="ARCHIVE", help="also write a tar archive")
@@ -185,6 +187,9 @@ def _command(words: list[str], run: _Run) -> int:
         _refuse_extra(extra)
         return _list(args)
     if args.command == "build":
+        if build_many.wants_many(args):
+            return build_many.build_many(args, extra)
+        args.target = args.targets[0]
         _check_references(args)
     pipeline = load_target(args.target)
     arguments = _pipeline_arguments(pipeline, extra)
