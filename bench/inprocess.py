@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.measure import Images
-from bench.whole import EXAMPLES, HANDWRITTEN, TEMPLATES, docker_command, large_context
+from bench.whole import (
+    EXAMPLES,
+    HANDWRITTEN,
+    TEMPLATES,
+    append_line,
+    docker_command,
+    large_context,
+    linked_copy,
+)
 from framework import Context, DockerEngine, Image, Inline, SilentProgress, build, compile, render
 from framework.cli.targets import load_target
 
@@ -38,7 +46,7 @@ ENGINE = DockerEngine()  # one engine object: its client and daemon probes run o
 def _workspace(work: Path, template: str, example: Path) -> tuple[Path, Callable[[], Image]]:
     """A copy of the pipeline ``template`` beside a copy of its context (``app``), and
     the pipeline's image as the command line makes it."""
-    shutil.copytree(example, work / "fw" / "app")
+    linked_copy(example, work / "fw" / "app")
     pipeline = work / "fw" / f"{template}.py"
     shutil.copy(TEMPLATES / f"{template}.py", pipeline)
     loaded = load_target(str(pipeline))
@@ -52,12 +60,8 @@ def _fw(image: Image, tag: str) -> float:
 
 
 def _nonce(app: Path) -> None:
+    (app / "nonce.txt").unlink(missing_ok=True)
     (app / "nonce.txt").write_text(uuid.uuid4().hex + "\n")
-
-
-def _append(path: Path, text: str) -> None:
-    with path.open("a") as handle:
-        handle.write(text + "\n")
 
 
 def flask(work: Path, reps: int, images: Images) -> list[Row]:
@@ -76,10 +80,10 @@ def flask(work: Path, reps: int, images: Images) -> list[Row]:
     for rep in range(reps):
         noop.framework.append(_fw(flask_bench(), tag))
         noop.handwritten.append(docker.run().wall)
-        _append(app / "app.py", f"# change {rep}")
+        append_line(app / "app.py", f"# change {rep}")
         one_file.framework.append(_fw(flask_bench(), tag))
         images.remember(tag)
-        _append(docker.app / "app.py", f"# change {rep}")
+        append_line(docker.app / "app.py", f"# change {rep}")
         one_file.handwritten.append(docker.run().wall)
         images.remember(*docker.tags)
     return [noop, one_file]

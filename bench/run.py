@@ -176,6 +176,7 @@ def _why(
     for case, case_lines in missed.items():
         shown = ", ".join(
             f"{_COMMANDS.get(ln.spec.command, ln.spec.command)} "
+            + (f"vs {ln.spec.baseline} " if ln.spec.baseline not in {None, "docker"} else "")
             + (f"{ln.value * 1000:.0f} ms" if ln.spec.absolute else f"{ln.value:.2f}x")
             for ln in case_lines
         )

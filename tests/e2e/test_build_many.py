@@ -116,3 +116,24 @@ def test_several_targets_refuse_a_tag_without_name() -> None:
     done = cli("build", *_targets(), "-t", "same-tag", "--json")
     assert done.returncode == 2
     assert "{name}" in json.loads(done.stdout)["message"]
+
+
+def test_all_builds_every_registered_pipeline(docker: Docker, tmp_path: Path) -> None:
+    """``--all``: the pipelines registered in the entry point group, here by a
+    distribution on PYTHONPATH that registers two of the three."""
+    dist = tmp_path / "fw_test_many-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: fw-test-many\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(
+        "[framework.pipelines]\n"
+        "many-alpha = tests.e2e.many_pipelines.alpha:alpha\n"
+        "many-gamma = tests.e2e.many_pipelines.gamma:gamma\n"
+    )
+    prefix = f"fw-test-many-{uuid.uuid4().hex[:8]}"
+    docker.tags.extend(f"{prefix}-many-{name}" for name in ("alpha", "gamma"))
+    done = cli("build", "--all", "-t", f"{prefix}-{{name}}", "--json",
+               env={"PYTHONPATH": str(tmp_path)})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    targets = json.loads(done.stdout)["targets"]
+    assert [t["target"] for t in targets] == ["many-alpha", "many-gamma"]
+    assert docker.run(f"{prefix}-many-gamma", "cat", "/which.txt") == "gamma\n"
