@@ -145,7 +145,9 @@ def demo(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks against hand-written Dockerfiles; writes BENCHMARKS.md."""
+    """Benchmarks as people run them: whole processes (script and CLI) against whole
+    ``docker build`` processes, then in one process; writes BENCHMARKS.md from the run.
+    Posargs go to ``bench/run.py`` (e.g. ``-- --reps 7``)."""
     session.install("-e", ".")
     session.run(*ENGINE_UP, external=True)
     session.run("python", "-m", "bench.run", *session.posargs)
@@ -153,7 +155,8 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(name="bench-smoke")
 def bench_smoke(session: nox.Session) -> None:
-    """One repetition of every benchmark case: proves the harness runs (part of CI)."""
+    """A reduced set of the benchmark cases, once each: proves the harness runs (part of
+    CI, under two minutes); asserts nothing about times and writes no BENCHMARKS.md."""
     session.install("-e", ".")
     session.run(*ENGINE_UP, external=True)
     session.run("python", "-m", "bench.run", "--smoke")

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from framework.cli import build_many
 from framework.cli import explain as explain_command
 from framework.cli import lint as lint_command
 from framework.cli import size as size_command
@@ -79,7 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     build = commands.add_parser("build", help="build a pipeline's image")
-    build.add_argument("target", metavar="TARGET")
+    build.add_argument("targets", metavar="TARGET", nargs="*", help="one or more")
+    build_many.add_options(build)
     build.add_argument("-t", "--tag", action="append", default=[], help="tag (repeatable)")
     build.add_argument("--push", action="store_true", help="push the tags to their registry")
     build.add_argument("-o", "--output", metavar="ARCHIVE", help="also write a tar archive")
@@ -207,6 +209,9 @@ def _command(words: list[str], run: _Run) -> int:
         _refuse_extra(extra)
         return run_import(args)
     if args.command == "build":
+        if build_many.wants_many(args):
+            return build_many.build_many(args, extra)
+        args.target = args.targets[0]
         _check_references(args)
     if args.command == "size" and size_command.names_an_image(args.target):
         _refuse_extra(extra)

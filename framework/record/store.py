@@ -49,7 +49,10 @@ class RecordStore:
             return
         try:
             try:
-                db.execute("PRAGMA journal_mode=WAL")
+                # WAL persists in the file: switching needs an exclusive lock that
+                # concurrent first users would fight over, so only the first one asks.
+                if db.execute("PRAGMA journal_mode").fetchone() != ("wal",):
+                    db.execute("PRAGMA journal_mode=WAL")
                 db.execute(_SCHEMA)
             except sqlite3.OperationalError:  # locked, read-only, disk full
                 yield None

@@ -1,0 +1,1 @@
+"""Pipelines the benchmarks copy into a temporary workspace next to their context."""
