@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -278,7 +279,7 @@ def _fan_in(sources: int) -> Image:
 
 def bench_chaining(reps: int) -> list[Row]:
     """Describe, compile and render, in this process: chaining must stay linear."""
-    cases = (
+    cases: tuple[tuple[Row, Callable[[], Image]], ...] = (
         (Row("7c. describe + compile + render, a 2,000-step chain"), lambda: _chain(2000)),
         (Row("7d. describe + compile + render, one image copying from 200"), lambda: _fan_in(200)),
     )
@@ -387,12 +388,13 @@ def main() -> int:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="framework-bench-") as tmp:
         work = Path(tmp)
-        for name, runner in (
+        runners: tuple[tuple[str, Callable[[Path], list[Row]]], ...] = (
             ("flask", lambda w: bench_flask(docker, args.cold_reps, w)),
             ("go", lambda w: bench_go(docker, args.cold_reps, w)),
             ("large", lambda w: bench_large_context(docker, args.reps, w, args.files)),
             ("digest", lambda w: bench_plan_digest(args.reps + 1, w, args.files)),
-        ):
+        )
+        for name, runner in runners:
             (work / name).mkdir()
             print(f"bench: {name} ...", file=sys.stderr, flush=True)
             rows += runner(work / name)
