@@ -136,7 +136,7 @@ def chaining(reps: int) -> list[Row]:
     """Describe, compile and render, in this process: chaining must stay linear."""
     from bench.pipelines.chain import chain
 
-    cases = (
+    cases: tuple[tuple[Row, Callable[[], Image]], ...] = (
         (Row("2,000-step chain: describe + compile + render"), lambda: chain(2000)),
         (Row("one image copying from 200 stages: describe + compile + render"),
          lambda: _fan_in(200)),
@@ -183,12 +183,13 @@ def plan_digest(reps: int, work: Path, files: int) -> list[Row]:
 def all_rows(work: Path, reps: int, files: int, images: Images, *, smoke: bool) -> list[Row]:
     """Every in-process case (``smoke``: no Flask or Go builds)."""
     rows: list[Row] = []
-    for name, runner in (
+    runners: tuple[tuple[str, Callable[[Path], list[Row]]], ...] = (
         ("flask", lambda w: flask(w, reps, images)),
         ("go", lambda w: go(w, reps, images)),
         ("big", lambda w: big(w, reps, images, files)),
         ("digest", lambda w: plan_digest(reps, w, files)),
-    ):
+    )
+    for name, runner in runners:
         if smoke and name in {"flask", "go"}:
             continue
         (work / name).mkdir()

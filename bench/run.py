@@ -17,6 +17,7 @@ import platform
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -303,7 +304,7 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="framework-bench-") as tmp:
             work = Path(tmp)
-            steps = [
+            steps: list[tuple[str, Callable[[Path], object]]] = [
                 ("flask", lambda w: whole.flask(bench, w)),
                 ("go", lambda w: whole.go(bench, w)),
                 ("large context", lambda w: whole.big(bench, w, args.files)),

@@ -53,14 +53,16 @@ _LAZY = {
 """Public names loaded on first use, and the module that defines each."""
 
 
-def __getattr__(name: str) -> typing.Any:
-    """Load a public name on first use, and keep it."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'framework' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+if not typing.TYPE_CHECKING:  # the imports above type the lazy names; others are errors
+
+    def __getattr__(name: str) -> typing.Any:
+        """Load a public name on first use, and keep it."""
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'framework' has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
 
 
 class _Package(types.ModuleType):

@@ -520,11 +520,13 @@ class Image:
     def __deepcopy__(self, memo: dict[int, object]) -> Image:
         return self
 
-    def __getattr__(self, name: str) -> NoReturn:
-        """Only called for a name the class does not have: say which ones it has."""
-        if name.startswith("_"):
-            raise AttributeError(f"'Image' object has no attribute {name!r}")
-        raise _unknown_instruction(name)
+    if not TYPE_CHECKING:  # a type checker should still flag an unknown name
+
+        def __getattr__(self, name: str) -> NoReturn:
+            """Only called for a name the class does not have: say which ones it has."""
+            if name.startswith("_"):
+                raise AttributeError(f"'Image' object has no attribute {name!r}")
+            raise _unknown_instruction(name)
 
 
 # Dockerfile instructions an Image spells another way, for the "did you mean" hint.

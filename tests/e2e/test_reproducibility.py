@@ -70,10 +70,10 @@ def test_rebuild_from_empty_cache_layer_by_layer(
     if not differ and created[0] == created[1]:
         assert len(ids) == 1
     named = os.environ.get("FRAMEWORK_DAEMON")
-    daemon = f"{named}, {caps.describe()}" if named else caps.describe()
+    described = f"{named}, {caps.describe()}" if named else caps.describe()
     reliability.record(
         "reproducibility",
-        f"{daemon}: same pipeline, empty cache, built twice (SOURCE_DATE_EPOCH set)",
+        f"{described}: same pipeline, empty cache, built twice (SOURCE_DATE_EPOCH set)",
         f"image ids {'equal' if len(ids) == 1 else 'differ'}; "
         f"identical layers: {', '.join(same) or 'none'}; differing: {', '.join(differ) or 'none'}; "
         f"config created {'equal' if created[0] == created[1] else 'differs'} ({created[0]}"

@@ -59,7 +59,7 @@ def mapped(image: Image, directories: frozenset[str] = frozenset()) -> list[Call
 
 
 def test_flask_pipeline_calls() -> None:
-    host = [("host", {})]
+    host: list[Call] = [("host", {})]
     assert mapped(flask_app()) == [
         ("container", {}),
         ("from", {"address": "python:3.11-slim"}),
@@ -223,7 +223,7 @@ def test_copies_pin_destination_owner_and_mode(tmp_path: Path) -> None:
         .copy(builder / "/out", "/opt/out")
         .copy(builder / "/out/one", "/opt/")
     )
-    host = [("host", {})]
+    host: list[Call] = [("host", {})]
     result = mapped(image, directories=frozenset({"/out"}))
     assert result[4] == (
         "withDirectory",

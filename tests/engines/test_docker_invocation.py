@@ -9,7 +9,7 @@ import pytest
 
 from framework import EngineUnavailable, Image, SilentProgress, SpecError, build, compile
 from framework.engines.base import BuildRequest
-from framework.engines.docker.capabilities import Capabilities
+from framework.engines.docker.capabilities import Attestation, Capabilities
 from framework.engines.docker.invocation import build_flags, image_id, refuse_unsupported
 
 DOCKER_20 = Capabilities(daemon="20.10.24", daemon_version=(20, 10), client_mode="native")
@@ -46,7 +46,8 @@ def test_buildx_names_the_daemons_builder_and_turns_attestations_off() -> None:
         "--builder", "default", "--provenance=false", "--sbom=false",
         "--iidfile", "/w/iid", "--build-arg", "SOURCE_DATE_EPOCH=1700000000",
     ]  # fmt: skip
-    asked = build_flags(DOCKER_26_CONTAINERD, WORK, ("provenance",), {})
+    provenance: tuple[Attestation, ...] = ("provenance",)
+    asked = build_flags(DOCKER_26_CONTAINERD, WORK, provenance, {})
     assert "--provenance=mode=max" in asked
     assert "--sbom=false" in asked
     assert asked[-2:] == ["--metadata-file", "/w/metadata.json"]

@@ -134,6 +134,7 @@ def test_plain_and_github_displays_say_failed_with_duration() -> None:
     lines = github.getvalue().splitlines()
     assert "[stage-0 2] FAILED 2.5s" in lines
     annotation = lines[-1]
+    assert report.where is not None
     assert annotation.startswith(
         f"::error file={report.where.rsplit(':', 1)[0]},line={FAILING_LINE}::"
     )

@@ -96,10 +96,11 @@ class _Store(DaemonFacts):
         self._images = images
 
     @property
-    def local_images(self) -> frozenset[str] | None:  # type: ignore[override]
+    def local_images(self) -> frozenset[str] | None:
         return None if self._images is None else frozenset(self._images)
 
-    def image_user(self, reference: str) -> str | None:
+    # The base's functools.cache wrapper is not a plain method to the type checker.
+    def image_user(self, reference: str) -> str | None:  # type: ignore[override]
         return None
 
 

@@ -49,7 +49,7 @@ def test_every_method_returns_a_new_image_and_leaves_the_receiver_unchanged(
     base: Image, ctx: Context
 ) -> None:
     builder = Image.from_("golang:1.22")
-    calls = {
+    calls: dict[str, Callable[[Image], Image]] = {
         "run": lambda i: i.run("true"),
         "copy": lambda i: i.copy(ctx / "app.py", "/app.py"),
         "env": lambda i: i.env(A="1"),

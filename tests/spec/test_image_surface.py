@@ -151,10 +151,11 @@ def test_a_stage_path_needs_an_image() -> None:
 
 def test_replace_of_a_spec_value_validates_again() -> None:
     step = Image.from_("alpine").run(["echo", "hi"]).steps[0]
+    assert isinstance(step, Run)
     with pytest.raises(SpecError, match="empty argv"):
         dataclasses.replace(step, argv=())
     with pytest.raises(SpecError, match="invalid run network"):
-        dataclasses.replace(step, network=1)
+        dataclasses.replace(step, network=1)  # type: ignore[arg-type]
     with pytest.raises(SpecError, match="secret id"):
         dataclasses.replace(Secret.env("TOKEN"), id="not an id!")
     assert dataclasses.replace(Secret.env("TOKEN"), id="other").id == "other"
@@ -175,7 +176,8 @@ def test_validation_hints_point_to_things_that_exist() -> None:
 
 
 def _subclasses(cls: type) -> list[type]:
-    found = []
+    found: list[type] = []
+    sub: type
     for sub in cls.__subclasses__():
         found += [sub, *_subclasses(sub)]
     return found
@@ -285,7 +287,7 @@ def test_a_wrong_type_is_a_spec_error_at_the_callers_line(
 
 def test_spec_values_called_with_positional_fields_say_how() -> None:
     with pytest.raises(SpecError, match=r"CacheMount takes its fields by name") as caught:
-        CacheMount("/root/.cache")  # type: ignore[misc]
+        CacheMount("/root/.cache")  # type: ignore[call-arg]
     assert "CacheMount(target=..." in caught.value.fix
 
 

@@ -467,7 +467,7 @@ CASES = [
         lambda b, c: Image.from_("a\nFROM b"), "is not valid", "reference", id="ref-newline"
     ),
     pytest.param(
-        lambda b, c: Image.from_(42),
+        lambda b, c: Image.from_(42),  # type: ignore[arg-type]
         "Image.from_ got int",
         "reference string or an Image",
         id="ref-int",

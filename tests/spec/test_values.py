@@ -11,7 +11,17 @@ from pathlib import Path
 import pytest
 
 from framework import CacheMount, Image, Inline, Secret, SpecError
-from framework.spec import Copy, Env, Expose, Healthcheck, Origin, Run, SecretUse, StagePath
+from framework.spec import (
+    Copy,
+    Env,
+    Expose,
+    Healthcheck,
+    Origin,
+    Run,
+    SecretUse,
+    StagePath,
+    Workdir,
+)
 from framework.spec._base import Model
 
 HERE = Path(__file__).name
@@ -37,29 +47,29 @@ def test_an_unknown_field_is_named_with_the_valid_ones() -> None:
 
 def test_positional_fields_are_refused_with_the_keyword_form() -> None:
     with pytest.raises(SpecError, match="SecretUse takes its fields by name") as caught:
-        SecretUse(Secret.env("T"), "T")  # type: ignore[misc]
+        SecretUse(Secret.env("T"), "T")  # type: ignore[call-arg]
     assert caught.value.fix == "call SecretUse(secret=..., env=..., path=...)"
 
 
 @pytest.mark.parametrize(
     ("make", "says"),
     [
-        (lambda: Run(script="x", network=1), "invalid run network: should be a bool, not int 1"),
-        (lambda: Run(script="x", network="no"), "invalid run network"),
+        (lambda: Run(script="x", network=1), "invalid run network: should be a bool, not int 1"),  # type: ignore[arg-type]
+        (lambda: Run(script="x", network="no"), "invalid run network"),  # type: ignore[arg-type]
         (lambda: Expose(port=True), "invalid expose port: should be an int, not bool True"),
-        (lambda: Expose(port="80"), "invalid expose port: should be an int, not str '80'"),
-        (lambda: Expose(port=80.0), "invalid expose port"),
-        (lambda: Expose(port=80, protocol="sctp"), "invalid expose protocol: should be 'tcp'"),
-        (lambda: Run(argv=("a", 1)), "invalid run argv"),
-        (lambda: Run(script=b"x"), "invalid run script"),
-        (lambda: Run(script="x", env=(("A", 1),)), "invalid run env"),
-        (lambda: Run(script="x", cache=("/c",)), "invalid run cache"),
-        (lambda: Env(values=(("A", "1"),), expand=0), "invalid env expand"),
-        (lambda: Healthcheck(interval="30"), "invalid healthcheck interval: should be a number"),
+        (lambda: Expose(port="80"), "invalid expose port: should be an int, not str '80'"),  # type: ignore[arg-type]
+        (lambda: Expose(port=80.0), "invalid expose port"),  # type: ignore[arg-type]
+        (lambda: Expose(port=80, protocol="sctp"), "invalid expose protocol: should be 'tcp'"),  # type: ignore[arg-type]
+        (lambda: Run(argv=("a", 1)), "invalid run argv"),  # type: ignore[arg-type]
+        (lambda: Run(script=b"x"), "invalid run script"),  # type: ignore[arg-type]
+        (lambda: Run(script="x", env=(("A", 1),)), "invalid run env"),  # type: ignore[arg-type]
+        (lambda: Run(script="x", cache=("/c",)), "invalid run cache"),  # type: ignore[arg-type]
+        (lambda: Env(values=(("A", "1"),), expand=0), "invalid env expand"),  # type: ignore[arg-type]
+        (lambda: Healthcheck(interval="30"), "invalid healthcheck interval: should be a number"),  # type: ignore[arg-type]
         (lambda: Healthcheck(retries=True), "invalid healthcheck retries"),
-        (lambda: Copy(source="app.py", dest="/x"), "invalid copy source"),
-        (lambda: StagePath(path="/x"), "invalid stagepath image: this field is required"),
-        (lambda: Origin(file="f.py", line="3"), "invalid origin line"),
+        (lambda: Copy(source="app.py", dest="/x"), "invalid copy source"),  # type: ignore[arg-type]
+        (lambda: StagePath(path="/x"), "invalid stagepath image: this field is required"),  # type: ignore[call-arg]
+        (lambda: Origin(file="f.py", line="3"), "invalid origin line"),  # type: ignore[arg-type]
     ],
 )
 def test_field_types_are_strict(make: object, says: str) -> None:
@@ -83,24 +93,25 @@ def test_values_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         mount.target = "/d"  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
-        del mount.id  # type: ignore[misc]
+        del mount.id
     assert mount.target == "/c"
 
 
 def test_replace_validates_again_and_refuses_computed_fields() -> None:
     step = Image.from_("alpine").workdir("/app").steps[0]
+    assert isinstance(step, Workdir)
     with pytest.raises(SpecError, match="workdir is empty"):
         dataclasses.replace(step, path="")
     with pytest.raises(SpecError, match="invalid workdir path"):
-        dataclasses.replace(step, path=5)
+        dataclasses.replace(step, path=5)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="init=False"):
-        dataclasses.replace(step, kind="run")
+        dataclasses.replace(step, kind="run")  # type: ignore[arg-type]
     moved = dataclasses.replace(step, path="/srv")
     assert moved.path == "/srv"
     assert moved.origin == step.origin
     mount = dataclasses.replace(CacheMount(target="/c"), sharing="shared")
     with pytest.raises(SpecError, match="invalid cachemount sharing"):
-        dataclasses.replace(mount, sharing="everyone")
+        dataclasses.replace(mount, sharing="everyone")  # type: ignore[arg-type]
 
 
 def test_replace_reports_at_the_callers_line() -> None:
@@ -114,6 +125,7 @@ def test_replace_reports_at_the_callers_line() -> None:
 def test_equality_and_hash_leave_out_where_a_value_was_declared() -> None:
     first = Image.from_("alpine").run("make").steps[0]
     second = Image.from_("alpine").run("make").steps[0]
+    assert isinstance(first, Run)
     assert first.origin != second.origin
     assert first == second
     assert hash(first) == hash(second)
