@@ -31,6 +31,13 @@ ENGINE_UP = ["bash", "scripts/engine-up.sh"]
 RESULTS = Path("build/test-results")
 
 
+def _install(session: nox.Session, project: str) -> None:
+    """Install ``project`` (``.`` or ``.[extras]``) editable, as a path entry: the default
+    editable finder costs every Python process ~50 ms of start-up, which would blur the
+    whole-process benchmarks and slow every CLI test."""
+    session.install("--config-settings", "editable_mode=compat", "-e", project)
+
+
 def _pytest(session: nox.Session, daemon: str, paths: list[str], env: dict[str, str]) -> None:
     """pytest with a JUnit record per daemon, which ``daemons`` turns into the table.
 
@@ -47,7 +54,7 @@ def _pytest(session: nox.Session, daemon: str, paths: list[str], env: dict[str, 
 @nox.session
 def tests(session: nox.Session) -> None:
     """The whole suite: unit tests, and end-to-end builds on the system's daemon."""
-    session.install("-e", ".[test]")
+    _install(session, ".[test]")
     session.run(*ENGINE_UP, external=True)
     _pytest(session, "system", session.posargs or ["tests"], {})
 
@@ -71,7 +78,7 @@ def _start_private_daemon(session: nox.Session, name: str) -> dict[str, str]:
 
 def _private_daemon(session: nox.Session, name: str) -> None:
     """The end-to-end suite on a private Docker 26 daemon beside the system one."""
-    session.install("-e", ".[test]")
+    _install(session, ".[test]")
     session.run(*ENGINE_UP, external=True)
     env = _start_private_daemon(session, name)
     _pytest(session, name, session.posargs or ["tests/e2e"], env)
@@ -117,7 +124,7 @@ def daemons(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff: lint and formatting."""
-    session.install("-e", ".[lint]")
+    _install(session, ".[lint]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -125,7 +132,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the framework, its tests and bench/ (the files are in pyproject)."""
-    session.install("-e", ".[test,typecheck]")  # the tests import what they test with
+    _install(session, ".[test,typecheck]")  # the tests import what they test with
     session.run("mypy")
 
 
@@ -136,11 +143,20 @@ def demo(session: nox.Session) -> None:
     On the system's daemon; ``-- docker26`` or ``-- docker26-containerd`` uses that
     private daemon instead.
     """
-    session.install("-e", ".")
+    _install(session, ".")
     session.run(*ENGINE_UP, external=True)
     env = _start_private_daemon(session, session.posargs[0]) if session.posargs else {}
     session.run("python", "pipelines/flask_app.py", env=env)
     session.run("python", "scripts/try_image.py", "flask-app", "5000", env=env)
+
+
+def _bench_setup(session: nox.Session) -> None:
+    """The framework installed and byte-compiled, as a pip install leaves it (timed
+    processes must not compile sources, even where PYTHONDONTWRITEBYTECODE is set), and
+    an engine up."""
+    _install(session, ".")
+    session.run("python", "-m", "compileall", "-q", "framework", "pipelines", "bench")
+    session.run(*ENGINE_UP, external=True)
 
 
 @nox.session
@@ -148,8 +164,7 @@ def bench(session: nox.Session) -> None:
     """Benchmarks as people run them: whole processes (script and CLI) against whole
     ``docker build`` processes, then in one process; writes BENCHMARKS.md from the run.
     Posargs go to ``bench/run.py`` (e.g. ``-- --reps 7``)."""
-    session.install("-e", ".")
-    session.run(*ENGINE_UP, external=True)
+    _bench_setup(session)
     session.run("python", "-m", "bench.run", *session.posargs)
 
 
@@ -157,6 +172,5 @@ def bench(session: nox.Session) -> None:
 def bench_smoke(session: nox.Session) -> None:
     """A reduced set of the benchmark cases, once each: proves the harness runs (part of
     CI, under two minutes); asserts nothing about times and writes no BENCHMARKS.md."""
-    session.install("-e", ".")
-    session.run(*ENGINE_UP, external=True)
+    _bench_setup(session)
     session.run("python", "-m", "bench.run", "--smoke")

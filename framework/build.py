@@ -128,14 +128,12 @@ def build(
     traceback); :func:`framework.run_script` does the same for a whole ``__main__`` block.
     """
     _refuse_while_importing()
-    from framework.engines.base import Outputs
-
     options = BuildOptions(
         tag=tag, engine=engine, progress=progress, push=push, archive=archive,
         platform=platform, cache_from=cache_from, cache_to=cache_to, attest=attest,
         no_cache=no_cache, lint=lint,
     )  # fmt: skip
-    outputs = Outputs()
+    outputs: Outputs | None = None  # what the engine changes: none before a real build
     try:
         with sigterm_as_interrupt():
             try:
@@ -145,11 +143,16 @@ def build(
                     return answered
                 import anyio  # loaded with the first real build, like the engines
 
+                from framework.engines.base import Outputs
+
+                outputs = Outputs()
                 return anyio.run(_build_prepared, prepared, outputs)
             except Interrupted:
                 raise
             except KeyboardInterrupt:
-                raise Interrupted(outputs.describe()) from None
+                from framework.engines.base import Outputs
+
+                raise Interrupted((outputs or Outputs()).describe()) from None
     except (FrameworkError, KeyboardInterrupt):
         from framework.script import report_if_uncaught
 

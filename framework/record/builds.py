@@ -8,7 +8,7 @@ daemon's id and version, the tags asked for, the attestations, and
 ``SOURCE_DATE_EPOCH``. **Value.** The image id the build made, and when.
 
 **Answer.** When the key is recorded and the daemon still has that image under every tag
-asked for (asked through its API socket, :mod:`framework.engines.docker.api`), the build
+asked for (asked through its API socket, :mod:`framework.docker_api`), the build
 is that image: BuildKit, given the same inputs, would find every step in its cache and
 make the same image. Every step BuildKit would run is reported ``cached``, and steps that
 only change the image config ``config`` as in every build, each with the reason. The lookup is
@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from framework.engines.docker.api import DaemonAPI, DaemonAPIError, local_socket
+from framework.docker_api import DaemonAPI, DaemonAPIError, local_socket
 from framework.plan import BuildPlan, changes_filesystem, describe_step
 from framework.record.store import RecordStore
 

@@ -161,7 +161,7 @@ def explain(
     steps = predict(plan, (tag,), state, store)
     from_record = False
     if record is not None and all(s.prediction == "cached" for s in steps):
-        from framework.engines.docker.api import DaemonAPI, DaemonAPIError
+        from framework.docker_api import DaemonAPI, DaemonAPIError
 
         entry = store.get("build", record_key(plan, state, (tag,), attest))
         try:

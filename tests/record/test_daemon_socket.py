@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from framework.engines.docker.api import DaemonAPI, DaemonAPIError, local_socket
+from framework.docker_api import DaemonAPI, DaemonAPIError, local_socket
 
 
 @pytest.fixture(autouse=True)

@@ -120,7 +120,7 @@ def detect(client: DockerClient, host: str | None = None) -> Capabilities:
     Other daemons (``tcp://``, ``ssh://``, docker contexts) are asked with ``docker
     version`` and ``docker info`` every time.
     """
-    from framework.engines.docker.api import local_socket
+    from framework.docker_api import local_socket
 
     socket = local_socket(host)
     if socket is not None:
@@ -133,7 +133,7 @@ def detect(client: DockerClient, host: str | None = None) -> Capabilities:
 def _detect_through_api(client: DockerClient, host: str | None, socket: str) -> Capabilities | None:
     """:func:`detect` through the daemon's socket; ``None`` when it does not answer there
     (the client then says why, as before)."""
-    from framework.engines.docker.api import DaemonAPI, DaemonAPIError
+    from framework.docker_api import DaemonAPI, DaemonAPIError
     from framework.engines.docker.client import identity
     from framework.record.store import RecordStore
 

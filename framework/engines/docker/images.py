@@ -11,7 +11,7 @@ import os
 import subprocess
 from typing import Any
 
-from framework.engines.docker.api import DaemonAPI, DaemonAPIError, local_socket
+from framework.docker_api import DaemonAPI, DaemonAPIError, local_socket
 from framework.engines.docker.client import daemon_fix, find_client
 from framework.errors import EngineUnavailable, ImageStoreError
 
@@ -47,7 +47,7 @@ def inspect_image(
     reference: str, client: str | None = None, *, host: str | None = None
 ) -> dict[str, Any]:
     """``docker image inspect`` of ``reference`` as a dict (through the daemon's API
-    socket where it is local, :mod:`framework.engines.docker.api`)."""
+    socket where it is local, :mod:`framework.docker_api`)."""
     socket = local_socket(host)
     if socket is not None:
         try:
