@@ -35,6 +35,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, TextIO, cast
 
+from framework.cli.options import build_options
 from framework.cli.targets import Pipeline, load_target, registered
 from framework.errors import UsageError
 from framework.failures import EXIT_BUILD_FAILED, Failure, failure_of, report_failure
@@ -240,13 +241,7 @@ async def _build_all(args: argparse.Namespace, outcomes: list[_Outcome]) -> None
                     tag=outcome.tags,
                     engine=engine,
                     progress=_progress(args.progress, outcome),
-                    push=args.push,
-                    platform=args.platform,
-                    cache_from=args.cache_from,
-                    cache_to=args.cache_to,
-                    attest=args.attest,
-                    no_cache=args.no_cache,
-                    lint=args.lint,
+                    **build_options(args),
                 )
         except anyio.get_cancelled_exc_class():
             outcome.cancelled = True

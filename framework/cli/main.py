@@ -27,6 +27,7 @@ from framework.cli import explain as explain_command
 from framework.cli import lint as lint_command
 from framework.cli import size as size_command
 from framework.cli.import_ import add_import_parser, run_import
+from framework.cli.options import build_options
 from framework.cli.params import resolve_arguments
 from framework.cli.targets import Pipeline, load_target, registered
 from framework.engines.registry import engine_names
@@ -334,14 +335,8 @@ def _build(args: argparse.Namespace, pipeline: Pipeline, image: Any, run: _Run) 
         tag=args.tag,
         engine=args.engine,
         progress=run.progress,
-        push=args.push,
         archive=args.output,
-        platform=args.platform,
-        cache_from=args.cache_from,
-        cache_to=args.cache_to,
-        attest=args.attest,
-        no_cache=args.no_cache,
-        lint=args.lint,
+        **build_options(args),
     )
     if args.json:
         summary = {
