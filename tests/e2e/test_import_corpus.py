@@ -158,6 +158,32 @@ def test_the_imported_pipeline_builds_what_docker_build_builds(
         if mine.get(path) != expected.get(path)
     }
     assert not differences, json.dumps(differences, indent=1, default=str)[:4000]
+    _the_other_commands_work_on(generated / f"{case}.py", ours, docker)
+
+
+def _the_other_commands_work_on(pipeline: Path, tag: str, docker: Docker) -> None:
+    """explain, lint and size on the imported pipeline and its image, from the CLI."""
+
+    def cli(*words: str) -> dict[str, object]:
+        done = subprocess.run(
+            [*CLI, *words, "--json"], capture_output=True, text=True, env=cli_env(),
+            timeout=600, check=False,
+        )  # fmt: skip
+        assert done.returncode in (0, 1), done.stderr
+        document = json.loads(done.stdout)
+        assert isinstance(document, dict)
+        return document
+
+    explained = cli("explain", str(pipeline), "-t", tag)
+    steps = explained["steps"]
+    assert isinstance(steps, list)
+    assert steps
+    assert {step["prediction"] for step in steps} == {"cached"}, steps  # just built
+    linted = cli("lint", str(pipeline), "--level", "warn")
+    assert linted["exit_code"] == 0
+    assert isinstance(linted["findings"], list)
+    sized = cli("size", tag)
+    assert sized["size"] == json.loads(docker("image", "inspect", tag))[0]["Size"]
 
 
 def test_the_generated_file_builds_when_run_as_a_script(generated: Path) -> None:
