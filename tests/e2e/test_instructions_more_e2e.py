@@ -1,12 +1,17 @@
 """volume, stopsignal and shell built on the real daemon: the image config holds them,
-a container stops with the chosen signal, and a later string run runs in bash."""
+a container stops with the chosen signal, and a later string run runs in bash. --pull
+refreshes a base from its registry, bypassing the build record, and fails clearly when
+the registry cannot be reached."""
 
 from __future__ import annotations
 
+import json
 import time
+import uuid
+from pathlib import Path
 
 from framework import Image, SilentProgress, build
-from tests.e2e.conftest import Docker
+from tests.e2e.conftest import Docker, cli
 
 BASE = Image.from_("debian:bookworm-slim")
 
@@ -57,3 +62,62 @@ def test_a_string_run_after_shell_runs_in_bash_and_the_config_records_the_shell(
     config = docker.inspect(tag)["Config"]
     assert isinstance(config, dict)
     assert config["Shell"] == ["/bin/bash", "-c"]
+
+
+def _pipeline(tmp_path: Path, base: str, command: str = "cat /marker > /seen") -> str:
+    path = tmp_path / "pulled.py"
+    path.write_text(
+        "from framework import Image\n\n\n"
+        "def pulled() -> Image:\n"
+        f"    return Image.from_({base!r}).run({command!r})\n"
+    )
+    return f"{path}:pulled"
+
+
+def test_pull_refreshes_a_base_from_its_registry_and_is_never_answered_from_the_record(
+    docker: Docker, registry: str, tmp_path: Path
+) -> None:
+    ref = f"{registry}/fw-test/instr-pull-{uuid.uuid4().hex[:8]}:base"
+    docker.tags.append(ref)
+    old, new = docker.tag("instr-pull-old"), docker.tag("instr-pull-new")
+    build(BASE.run("echo old > /marker"), tag=old, progress=SilentProgress())
+    build(BASE.run("echo new > /marker"), tag=new, progress=SilentProgress())
+    docker("tag", new, ref)
+    docker("push", ref)
+    docker("tag", old, ref)  # the local copy is now older than the registry's
+    pipeline = _pipeline(tmp_path, ref)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    tag = docker.tag("instr-pulled")
+
+    first = cli("build", pipeline, "-t", tag, "--json", env=env)
+    assert first.returncode == 0, first.stderr
+    assert docker.run(tag, "cat", "/seen").strip() == "old"
+    again = cli("build", pipeline, "-t", tag, "--json", env=env)
+    assert json.loads(again.stdout)["from_record"] is True
+
+    pulled = cli("build", pipeline, "-t", tag, "--json", "--pull", env=env)
+    assert pulled.returncode == 0, pulled.stderr
+    assert json.loads(pulled.stdout)["from_record"] is False
+    assert docker.run(tag, "cat", "/seen").strip() == "new"
+
+
+def test_pull_of_a_base_whose_registry_cannot_be_reached_fails_saying_so(
+    docker: Docker, tmp_path: Path
+) -> None:
+    # debian:bookworm-slim is in the local store only: no public registry is reachable.
+    pipeline = _pipeline(tmp_path, "debian:bookworm-slim", "echo local > /seen")
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    tag = docker.tag("instr-pull-unreachable")
+    local = cli("build", pipeline, "-t", tag, "--json", env=env)
+    assert local.returncode == 0, local.stderr  # the local copy serves a build without pull
+    result = cli("build", pipeline, "-t", tag, "--json", "--pull", env=env)
+    assert result.returncode == 1
+    summary = json.loads(result.stdout)
+    assert summary["kind"] == "build"
+    assert summary["step"] == "FROM debian:bookworm-slim"
+    assert summary["message"].startswith(
+        "base image 'debian:bookworm-slim' could not be refreshed: pull asks its registry"
+        " for it again and the registry could not be reached to pull it"
+    )
+    assert "build without --pull (pull=False)" in summary["message"]
+    assert summary["where"].endswith("pulled.py:5")
