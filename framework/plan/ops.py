@@ -181,7 +181,7 @@ class VolumeOp:
 
 @dataclass(frozen=True)
 class StopSignalOp:
-    """Set the config's stop signal (``SIGNAME`` or a number, as the spec normalised it)."""
+    """Set the config's stop signal (a signal name or number, as given)."""
 
     signal: str
     origin: Origin | None = None

@@ -403,33 +403,30 @@ _SIGNAL_NAMES = frozenset(
 _MAX_SIGNAL = 64
 
 
-def normalise_signal(text: str) -> str | None:
-    """``text`` as Docker parses a stop signal (a name with or without ``SIG``, any case,
-    or a number from 1 to 64), written as ``SIGNAME`` or the number; ``None`` if it is
-    not a signal."""
+def is_signal(text: str) -> bool:
+    """Whether Docker parses ``text`` as a stop signal: a name with or without ``SIG``, in
+    any case, or a number from 1 to 64."""
     if text.isdecimal():
-        return str(int(text)) if 1 <= int(text) <= _MAX_SIGNAL else None
-    name = text.upper().removeprefix("SIG")
-    return "SIG" + name if name in _SIGNAL_NAMES else None
+        return 1 <= int(text) <= _MAX_SIGNAL
+    return text.upper().removeprefix("SIG") in _SIGNAL_NAMES
 
 
 class StopSignal(_Step):
     """Set the signal that stops the container (Docker's ``STOPSIGNAL``; config
-    ``StopSignal``). ``signal`` is stored as ``SIGNAME`` (``"term"`` and ``"SIGTERM"``
-    give ``SIGTERM``) or a number from 1 to 64."""
+    ``StopSignal``): a name with or without ``SIG``, in any case (``"SIGTERM"``,
+    ``"usr1"``), or a number from 1 to 64. It is stored as given, as Docker stores it
+    (Docker parses it when it stops a container)."""
 
     kind: Literal["stopsignal"] = field(default="stopsignal", init=False)
     signal: str
 
     def _check(self) -> None:
-        normal = normalise_signal(self.signal)
-        if normal is None:
+        if not is_signal(self.signal):
             raise SpecError(
                 f"stop signal {self.signal!r} is not a signal Docker knows",
                 fix="give a signal name like 'SIGTERM', 'SIGUSR1' or 'SIGRTMIN+3', "
                 "or a number from 1 to 64",
             )
-        object.__setattr__(self, "signal", normal)
 
 
 class Shell(_Step):

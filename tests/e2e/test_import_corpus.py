@@ -31,6 +31,7 @@ CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "Dockerfile").is_file())
 SECRETS = {"token": "corpus-token-value", "netrc": "machine example login me password pw"}
 CONFIG_FIELDS = (
     "Env", "Cmd", "Entrypoint", "WorkingDir", "User", "ExposedPorts", "Labels", "Healthcheck",
+    "Volumes", "StopSignal", "Shell",
 )  # fmt: skip
 
 NOT_COMPARED = {

@@ -19,8 +19,8 @@ def test_volume_is_written_with_absolute_paths_escaped_for_the_word_lexer() -> N
     ]
 
 
-def test_stopsignal_is_written_as_normalised() -> None:
-    assert _lines(BASE.stopsignal("usr1")) == ["STOPSIGNAL SIGUSR1"]
+def test_stopsignal_is_written_as_given() -> None:
+    assert _lines(BASE.stopsignal("usr1")) == ["STOPSIGNAL usr1"]
     assert _lines(BASE.stopsignal(9)) == ["STOPSIGNAL 9"]
 
 
