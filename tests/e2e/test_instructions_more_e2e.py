@@ -84,6 +84,8 @@ def test_pull_refreshes_a_base_from_its_registry_and_is_never_answered_from_the_
     build(BASE.run("echo new > /marker"), tag=new, progress=SilentProgress())
     docker("tag", new, ref)
     docker("push", ref)
+    # The digest reference the push (and the pull) leave behind, removed at the end too.
+    docker.tags.append(docker("image", "inspect", "-f", "{{index .RepoDigests 0}}", ref).strip())
     docker("tag", old, ref)  # the local copy is now older than the registry's
     pipeline = _pipeline(tmp_path, ref)
     env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
