@@ -75,6 +75,7 @@ class BuildOptions:
     cache_to: Sequence[str] = ()
     attest: Sequence[str] = ()
     no_cache: bool = False
+    pull: bool = False
     lint: str = "warn"
 
 
@@ -91,6 +92,7 @@ def build(
     cache_to: Sequence[str] = (),
     attest: Sequence[str] = (),
     no_cache: bool = False,
+    pull: bool = False,
     lint: str = "warn",
 ) -> BuildResult:
     """Compile ``image``, build it on ``engine`` and tag it with ``tag``.
@@ -113,6 +115,9 @@ def build(
     only change the image config), with the reason; see
     :mod:`framework.record.builds`); every successful docker build is recorded.
     ``no_cache`` skips the record and BuildKit's cache (``docker build --no-cache``).
+    ``pull`` skips the record and asks the registry for each base image again instead of
+    using the local copy (``docker build --pull``); if the registry cannot be reached,
+    the build fails saying so (the Dagger engine refuses it: it has no such switch).
 
     Invalid descriptions, invalid tags and missing secret sources raise
     :class:`framework.errors.SpecError` before any engine starts; a missing engine
@@ -131,7 +136,7 @@ def build(
     options = BuildOptions(
         tag=tag, engine=engine, progress=progress, push=push, archive=archive,
         platform=platform, cache_from=cache_from, cache_to=cache_to, attest=attest,
-        no_cache=no_cache, lint=lint,
+        no_cache=no_cache, pull=pull, lint=lint,
     )  # fmt: skip
     outputs: Outputs | None = None  # what the engine changes: none before a real build
     try:
@@ -173,6 +178,7 @@ async def build_async(
     cache_to: Sequence[str] = (),
     attest: Sequence[str] = (),
     no_cache: bool = False,
+    pull: bool = False,
     lint: str = "warn",
 ) -> BuildResult:
     """:func:`build` for code that already runs an event loop (asyncio or trio)."""
@@ -181,7 +187,7 @@ async def build_async(
     options = BuildOptions(
         tag=tag, engine=engine, progress=progress, push=push, archive=archive,
         platform=platform, cache_from=cache_from, cache_to=cache_to, attest=attest,
-        no_cache=no_cache, lint=lint,
+        no_cache=no_cache, pull=pull, lint=lint,
     )  # fmt: skip
     return await _build(image, options, Outputs())
 
@@ -250,7 +256,7 @@ def _recordable(prepared: _Prepared) -> tuple[bool, str | None]:
     options = prepared.options
     docker, host = _docker_host(options.engine)
     plain = not (options.push or options.cache_to or options.archive or options.platform)
-    return docker and plain and not options.no_cache, host
+    return docker and plain and not (options.no_cache or options.pull), host
 
 
 def _from_record(prepared: _Prepared) -> BuildResult | None:
@@ -312,6 +318,7 @@ async def _build_prepared(prepared: _Prepared, outputs: Outputs) -> BuildResult:
         outputs=outputs,
         attest=prepared.attest,
         no_cache=options.no_cache,
+        pull=options.pull,
     )
     while True:
         try:

@@ -98,6 +98,10 @@ def _parser() -> argparse.ArgumentParser:
         "--no-cache", action="store_true",
         help="build every step again: skip the build record and BuildKit's cache",
     )  # fmt: skip
+    build.add_argument(
+        "--pull", action="store_true",
+        help="ask the registry for every base image again instead of using the local copy",
+    )  # fmt: skip
     build.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     build.add_argument(
         "--lint", default="warn", choices=["off", "warn", "error"],

@@ -18,5 +18,6 @@ def build_options(args: argparse.Namespace) -> dict[str, Any]:
         "cache_to": args.cache_to,
         "attest": args.attest,
         "no_cache": args.no_cache,
+        "pull": args.pull,
         "lint": args.lint,
     }

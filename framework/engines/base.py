@@ -86,6 +86,8 @@ class BuildRequest:
     (``"provenance"``, ``"sbom"``); none by default, so an unchanged build keeps its id.
     The engine records in ``outputs`` what it has tagged, pushed and written as it goes.
     ``no_cache`` builds every step again, using no cache (``docker build --no-cache``).
+    ``pull`` resolves every base image in its registry again rather than using the local
+    copy (``docker build --pull``).
     """
 
     plan: BuildPlan
@@ -100,6 +102,7 @@ class BuildRequest:
     outputs: Outputs = field(default_factory=Outputs, compare=False)
     attest: tuple[Literal["provenance", "sbom"], ...] = ()
     no_cache: bool = False
+    pull: bool = False
 
 
 class Engine(Protocol):

@@ -36,6 +36,7 @@ from framework.importer.model import Problem
 from framework.importer.parse import Dockerfile, Instruction
 from framework.spec.dockerignore import read_dockerignore
 from framework.spec.patterns import BadPattern, PathFilter
+from framework.spec.steps import is_signal
 
 __all__ = ["generate"]
 
@@ -46,9 +47,6 @@ _AUTOMATIC_ARGS = {
     "BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT",
 }  # fmt: skip
 _UNSUPPORTED = {
-    "VOLUME": "declare the volume when running the container (docker run -v), or drop it",
-    "STOPSIGNAL": "give the signal when running the container (docker run --stop-signal)",
-    "SHELL": 'write the shell into the commands (RUN ["bash", "-c", "..."])',
     "ONBUILD": "apply the steps in the images that build on this one (a fragment function)",
     "MAINTAINER": "use LABEL org.opencontainers.image.authors=...",
 }
@@ -435,7 +433,45 @@ class _Generator:
             return [self.expose(word, scope) for word in at.rest.split()]
         if keyword == "HEALTHCHECK":
             return [self.healthcheck(at)]
+        if keyword == "VOLUME":
+            return [self.volume(at, scope)]
+        if keyword == "STOPSIGNAL":
+            self.no_flags(at)
+            signal = self.word(at.rest.strip(), scope, "STOPSIGNAL")
+            if signal.constant is not None and not is_signal(signal.constant):
+                raise _Refused(
+                    f"STOPSIGNAL {signal.constant!r} is not a signal Docker knows",
+                    "give a signal name like SIGTERM, or a number from 1 to 64",
+                )
+            return [f".stopsignal({signal.python()})"]
+        if keyword == "SHELL":
+            self.no_flags(at)
+            words = at.json_form()
+            if not words:
+                raise _Refused(
+                    "SHELL takes a JSON list (Docker refuses any other form)",
+                    'write SHELL ["/bin/bash", "-c"]',
+                )
+            return [f".shell({python_list(words)})"]
         raise _Refused(f"unknown instruction {keyword}", "check the spelling")
+
+    def volume(self, at: Instruction, scope: _Scope) -> str:
+        """VOLUME's words, JSON form or not, each expanded as Docker expands them."""
+        self.no_flags(at)
+        words = at.json_form()
+        if words is None:
+            words = split_words(at.rest, self.escape)
+        if not words:
+            raise _Refused("VOLUME has no path", "give the volume's absolute path")
+        paths = [self.word(word, scope, "VOLUME") for word in words]
+        for path in paths:
+            if path.constant is not None and not path.constant.startswith("/"):
+                raise _Refused(
+                    f"VOLUME {path.constant!r} is relative: Docker keeps it as written, while"
+                    " a pipeline resolves it against the workdir",
+                    "write the volume's absolute path",
+                )
+        return f".volume({', '.join(p.python() for p in paths)})"
 
     def needs_workdir(self, path: Value, scope: _Scope, what: str) -> None:
         text = path.constant

@@ -29,8 +29,11 @@ from framework.plan.ops import (
     LabelOp,
     PlanStep,
     RunOp,
+    ShellOp,
     StageCopyOp,
+    StopSignalOp,
     UserOp,
+    VolumeOp,
     WorkdirOp,
     exec_argv,
 )
@@ -46,8 +49,11 @@ from framework.spec import (
     Label,
     Run,
     Secret,
+    Shell,
     StagePath,
+    StopSignal,
     User,
+    Volume,
     Workdir,
 )
 from framework.spec._base import where
@@ -57,6 +63,7 @@ from framework.spec.steps import DEFAULT_OWNER, Step, resolve_path
 __all__ = ["compile"]
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+_DEFAULT_SHELL = ("/bin/sh", "-c")
 
 
 def compile(image: Image) -> BuildPlan:
@@ -70,12 +77,17 @@ def compile(image: Image) -> BuildPlan:
 
 @dataclass
 class _Lowering:
-    """What lowering a step depends on: the workdir and user set so far, and whether
-    this stage set a CMD."""
+    """What lowering a step depends on: the workdir, user and shell set so far, and
+    whether this stage set a CMD."""
 
     workdir: str | None = None
     user: str | None = None
+    shell: tuple[str, ...] | None = None
     cmd_in_stage: bool = False
+
+    def shell_argv(self, script: str) -> tuple[str, ...]:
+        """The argv that runs ``script`` under the shell in effect."""
+        return (*(self.shell or _DEFAULT_SHELL), script)
 
 
 class _Collector:
@@ -110,7 +122,7 @@ class _Collector:
         self.by_image[key] = stage_id
         if stage_id not in self.by_id:
             inherited = self.final[base_stage] if base_stage else _Lowering()
-            state = _Lowering(workdir=inherited.workdir, user=inherited.user)
+            state = _Lowering(workdir=inherited.workdir, user=inherited.user, shell=inherited.shell)
             steps = tuple(_lower(step, state, stage_refs) for step in image.steps)
             self.final[stage_id] = state
             stage = Stage(
@@ -146,8 +158,11 @@ def _lower(step: Step, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep
     """``step`` as the operation it means at this point of its stage (updates ``state``)."""
     match step:
         case Run():
+            argv, script = step.argv, step.script
+            if script is not None and state.shell is not None:
+                argv, script = state.shell_argv(script), None
             return RunOp(
-                argv=exec_argv(step.argv, step.script, step.env, step.secrets),
+                argv=exec_argv(argv, script, step.env, step.secrets),
                 command=step.command(),
                 cache=step.cache,
                 secrets=step.secrets,
@@ -170,10 +185,14 @@ def _lower(step: Step, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep
         case Expose():
             return ExposeOp(port=step.port, protocol=step.protocol, origin=step.origin)
         case Entrypoint():
-            return EntrypointOp(argv=step.argv, keep_cmd=state.cmd_in_stage, origin=step.origin)
+            argv = step.argv if step.script is None else state.shell_argv(step.script)
+            assert argv is not None
+            return EntrypointOp(argv=argv, keep_cmd=state.cmd_in_stage, origin=step.origin)
         case Cmd():
             state.cmd_in_stage = True
-            return CmdOp(argv=step.argv, origin=step.origin)
+            argv = step.argv if step.script is None else state.shell_argv(step.script)
+            assert argv is not None
+            return CmdOp(argv=argv, origin=step.origin)
         case Healthcheck():
             return HealthcheckOp(
                 argv=step.argv,
@@ -184,6 +203,14 @@ def _lower(step: Step, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep
                 retries=step.retries,
                 origin=step.origin,
             )
+        case Volume():
+            paths = tuple(resolve_path(p, state.workdir) for p in step.paths)
+            return VolumeOp(paths=paths, written=step.paths, origin=step.origin)
+        case StopSignal():
+            return StopSignalOp(signal=step.signal, origin=step.origin)
+        case Shell():
+            state.shell = step.argv
+            return ShellOp(argv=step.argv, origin=step.origin)
         case _:
             assert_never(step)
 

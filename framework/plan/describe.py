@@ -16,8 +16,11 @@ from framework.plan.ops import (
     LabelOp,
     PlanStep,
     RunOp,
+    ShellOp,
     StageCopyOp,
+    StopSignalOp,
     UserOp,
+    VolumeOp,
     WorkdirOp,
 )
 
@@ -53,6 +56,12 @@ def describe_step(plan: BuildPlan, step: PlanStep) -> str:
             if step.argv is None:
                 return "HEALTHCHECK NONE"
             return f"HEALTHCHECK {json.dumps(list(step.argv))}"
+        case VolumeOp():
+            return f"VOLUME {json.dumps(list(step.written))}"
+        case StopSignalOp():
+            return f"STOPSIGNAL {step.signal}"
+        case ShellOp():
+            return f"SHELL {json.dumps(list(step.argv))}"
         case _:
             assert_never(step)
 

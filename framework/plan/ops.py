@@ -9,7 +9,9 @@ Every question of meaning is answered here once, so engines only translate:
 - "copy into a directory" is decided (``CopyOp.dest`` is where the file or directory
   lands; ``StageCopyOp.file_dest`` is where a file source lands);
 - other stages are named by stage id (:attr:`framework.plan.Stage.id`);
-- a run step's ``argv`` is what it executes, its per-step environment included;
+- a run step's ``argv`` is what it executes, its per-step environment included, and a
+  string command is run by the shell in effect (``/bin/sh -c`` or a ``ShellOp``'s), as
+  is a string cmd or entrypoint;
 - an entrypoint says whether a ``CMD`` set earlier in its stage is kept.
 
 Operations are plain frozen values. Every dispatch on them is a ``match`` that ends in
@@ -36,8 +38,11 @@ __all__ = [
     "LabelOp",
     "PlanStep",
     "RunOp",
+    "ShellOp",
     "StageCopyOp",
+    "StopSignalOp",
     "UserOp",
+    "VolumeOp",
     "WorkdirOp",
     "changes_filesystem",
     "exec_argv",
@@ -165,6 +170,33 @@ class HealthcheckOp:
     origin: Origin | None = None
 
 
+@dataclass(frozen=True)
+class VolumeOp:
+    """Declare the absolute ``paths`` as volumes (config only); ``written`` as given."""
+
+    paths: tuple[str, ...]
+    written: tuple[str, ...]
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class StopSignalOp:
+    """Set the config's stop signal (a signal name or number, as given)."""
+
+    signal: str
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class ShellOp:
+    """Record ``argv`` as the config's shell. The string commands after it are already
+    lowered with it; what remains for an engine is the config (a shell-form healthcheck
+    reads it when the container runs)."""
+
+    argv: tuple[str, ...]
+    origin: Origin | None = None
+
+
 PlanStep = (
     RunOp
     | CopyOp
@@ -177,6 +209,9 @@ PlanStep = (
     | EntrypointOp
     | CmdOp
     | HealthcheckOp
+    | VolumeOp
+    | StopSignalOp
+    | ShellOp
 )
 """One lowered step of a stage."""
 
@@ -188,7 +223,7 @@ def changes_filesystem(step: PlanStep) -> bool:
             return True
         case EnvOp() | UserOp() | LabelOp() | ExposeOp() | EntrypointOp() | CmdOp():
             return False
-        case HealthcheckOp():
+        case HealthcheckOp() | VolumeOp() | StopSignalOp() | ShellOp():
             return False
         case _:
             assert_never(step)

@@ -4,7 +4,9 @@ The same plan always renders to the same bytes. Every user value is escaped so t
 the built image holds exactly the value in the spec:
 
 - run, entrypoint, cmd and healthcheck commands are JSON (exec form); a string command
-  is ``["/bin/sh", "-c", string]``, so ``SHELL`` and Dockerfile quoting never apply,
+  is already lowered by the plan with its shell (``["/bin/sh", "-c", string]`` unless a
+  ``SHELL`` step set another), so ``SHELL`` (written only for the image config) and
+  Dockerfile quoting never apply,
   except a shell-form healthcheck, written verbatim as Docker's ``CMD-SHELL`` form (the
   spec keeps it to one line that no Dockerfile reads otherwise);
 - env and label values are double-quoted with ``\\``, ``"`` and ``$`` escaped (an
@@ -44,9 +46,12 @@ from framework.plan import (
     HealthcheckOp,
     LabelOp,
     RunOp,
+    ShellOp,
     Stage,
     StageCopyOp,
+    StopSignalOp,
     UserOp,
+    VolumeOp,
     WorkdirOp,
     changes_filesystem,
 )
@@ -257,6 +262,12 @@ def _render_step(plan: BuildPlan, stage: Stage, number: int, state: _State) -> s
             return f"CMD {_json(step.argv)}"
         case HealthcheckOp():
             return _render_healthcheck(step)
+        case VolumeOp():
+            return f"VOLUME {_json_path_list(list(step.paths))}"
+        case StopSignalOp():
+            return f"STOPSIGNAL {step.signal}"
+        case ShellOp():
+            return f"SHELL {_json(step.argv)}"
         case _:
             assert_never(step)
 

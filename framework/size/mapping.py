@@ -25,9 +25,12 @@ from framework.plan import (
     LabelOp,
     PlanStep,
     RunOp,
+    ShellOp,
     Stage,
     StageCopyOp,
+    StopSignalOp,
     UserOp,
+    VolumeOp,
     WorkdirOp,
 )
 
@@ -58,6 +61,12 @@ def _instruction(step: PlanStep) -> str | None:
             return "CMD"
         case HealthcheckOp():
             return "HEALTHCHECK"
+        case VolumeOp():
+            return "VOLUME"
+        case StopSignalOp():
+            return "STOPSIGNAL"
+        case ShellOp():
+            return "SHELL"
         case _:
             assert_never(step)
 

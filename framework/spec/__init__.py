@@ -18,8 +18,11 @@ from framework.spec.steps import (
     Healthcheck,
     Label,
     Run,
+    Shell,
     Step,
+    StopSignal,
     User,
+    Volume,
     Workdir,
 )
 
@@ -40,8 +43,11 @@ __all__ = [
     "Run",
     "Secret",
     "SecretUse",
+    "Shell",
     "StagePath",
     "Step",
+    "StopSignal",
     "User",
+    "Volume",
     "Workdir",
 ]

@@ -49,8 +49,11 @@ from framework.spec.steps import (
     Healthcheck,
     Label,
     Run,
+    Shell,
     Step,
+    StopSignal,
     User,
+    Volume,
     Workdir,
     resolve_path,
 )
@@ -381,17 +384,19 @@ class Image:
 
     @_checked_options
     def entrypoint(self, command: Command) -> Image:
-        """Set the entrypoint; a string becomes ``["/bin/sh", "-c", string]``."""
+        """Set the entrypoint; a string runs under the shell in effect (``/bin/sh -c``
+        unless :meth:`shell` set another)."""
         origin = caller_origin()
-        argv = _argv(command, "entrypoint", origin)
-        return self._with(validated(Entrypoint, origin, argv=argv, origin=origin))
+        argv, script = _command(command, "entrypoint", origin)
+        return self._with(validated(Entrypoint, origin, argv=argv, script=script, origin=origin))
 
     @_checked_options
     def cmd(self, command: Command) -> Image:
-        """Set the default command; a string becomes ``["/bin/sh", "-c", string]``."""
+        """Set the default command; a string runs under the shell in effect (as for
+        :meth:`entrypoint`)."""
         origin = caller_origin()
-        argv = _argv(command, "cmd", origin)
-        return self._with(validated(Cmd, origin, argv=argv, origin=origin))
+        argv, script = _command(command, "cmd", origin)
+        return self._with(validated(Cmd, origin, argv=argv, script=script, origin=origin))
 
     @_checked_options
     def healthcheck(
@@ -437,6 +442,35 @@ class Image:
             origin=origin,
         )
         return self._with(step)
+
+    @_checked_options
+    def volume(self, *paths: str) -> Image:
+        """Declare volumes: ``.volume("/data", "/cache")`` (Docker's ``VOLUME``); a
+        relative path resolves against the workdir."""
+        origin = caller_origin()
+        return self._with(validated(Volume, origin, paths=paths, origin=origin))
+
+    @_checked_options
+    def stopsignal(self, signal: str | int) -> Image:
+        """Set the signal that stops the container: ``"SIGTERM"``, ``"USR1"``, ``9``."""
+        origin = caller_origin()
+        text = str(signal) if isinstance(signal, int) and not isinstance(signal, bool) else signal
+        return self._with(validated(StopSignal, origin, signal=text, origin=origin))
+
+    @_checked_options
+    def shell(self, argv: Sequence[str]) -> Image:
+        """Run later string-form ``run``, ``cmd`` and ``entrypoint`` commands as
+        ``argv + [command]``: ``.shell(["/bin/bash", "-c"])`` (Docker's ``SHELL``)."""
+        origin = caller_origin()
+        if isinstance(argv, str) or not (
+            isinstance(argv, Sequence) and all(isinstance(a, str) for a in argv)
+        ):
+            raise SpecError(
+                f"shell takes a list of strings, got {argv!r}",
+                fix="pass the shell and its option as a list, e.g. ['/bin/bash', '-c']",
+                where=where(origin),
+            )
+        return self._with(validated(Shell, origin, argv=tuple(argv), origin=origin))
 
     # -- composition ----------------------------------------------------------------
 
@@ -594,11 +628,6 @@ def _command(
         fix="pass 'shell command' or ['program', 'arg', ...]",
         where=where(origin),
     )
-
-
-def _argv(command: Command, what: str, origin: Origin | None) -> tuple[str, ...]:
-    argv, script = _command(command, what, origin)
-    return argv if argv is not None else ("/bin/sh", "-c", script or "")
 
 
 def _pairs(values: object, what: str, origin: Origin | None) -> tuple[tuple[str, str], ...]:

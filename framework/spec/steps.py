@@ -39,8 +39,11 @@ __all__ = [
     "Healthcheck",
     "Label",
     "Run",
+    "Shell",
     "Step",
+    "StopSignal",
     "User",
+    "Volume",
     "Workdir",
     "go_duration",
     "names_directory",
@@ -78,10 +81,10 @@ class Run(_Step):
     """Run a command in the image; what it writes becomes a layer.
 
     ``argv`` is exec form: run directly, no shell, no expansion. ``script`` runs as
-    ``/bin/sh -c script``. ``env`` adds variables for this step only (values literal;
-    needs ``/bin/sh`` in the image). ``cache`` mounts persist between builds and never
-    enter the image. ``secrets`` are mounted for this step only. ``network=False``
-    runs without network access.
+    ``/bin/sh -c script``, or under the shell a :class:`Shell` step set. ``env`` adds
+    variables for this step only (values literal; needs ``/bin/sh`` in the image).
+    ``cache`` mounts persist between builds and never enter the image. ``secrets`` are
+    mounted for this step only. ``network=False`` runs without network access.
     """
 
     kind: Literal["run"] = field(default="run", init=False)
@@ -250,24 +253,37 @@ def _check_argv(argv: tuple[str, ...], what: str) -> None:
         check_text(arg, f"{what} argument")
 
 
+def _check_command(argv: tuple[str, ...] | None, script: str | None, what: str) -> None:
+    if (argv is None) == (script is None):
+        raise SpecError(f"{what} needs one command", fix="pass a list (exec form) or a string")
+    if argv is not None:
+        _check_argv(argv, what)
+    if script is not None:
+        check_text(script, f"{what} command")
+
+
 class Entrypoint(_Step):
-    """Set the program the container runs (exec form; a string becomes ``/bin/sh -c``)."""
+    """Set the program the container runs: ``argv`` (exec form), or ``script`` run by the
+    shell in effect (``/bin/sh -c`` unless :class:`Shell` set another)."""
 
     kind: Literal["entrypoint"] = field(default="entrypoint", init=False)
-    argv: tuple[str, ...]
+    argv: tuple[str, ...] | None = None
+    script: str | None = None
 
     def _check(self) -> None:
-        _check_argv(self.argv, "entrypoint")
+        _check_command(self.argv, self.script, "entrypoint")
 
 
 class Cmd(_Step):
-    """Set the container's default command, or the entrypoint's default arguments."""
+    """Set the container's default command, or the entrypoint's default arguments:
+    ``argv``, or ``script`` run by the shell in effect (as for :class:`Entrypoint`)."""
 
     kind: Literal["cmd"] = field(default="cmd", init=False)
-    argv: tuple[str, ...]
+    argv: tuple[str, ...] | None = None
+    script: str | None = None
 
     def _check(self) -> None:
-        _check_argv(self.argv, "cmd")
+        _check_command(self.argv, self.script, "cmd")
 
 
 _MAX_SECONDS = 9_223_372_036
@@ -358,4 +374,86 @@ def _is_json_list(text: str) -> bool:
         return False
 
 
-Step = Run | Copy | Env | Workdir | User | Label | Expose | Entrypoint | Cmd | Healthcheck
+class Volume(_Step):
+    """Declare ``paths`` as volumes in the image config (Docker's ``VOLUME``; metadata:
+    a container gets a fresh volume there, filled from the image). A relative path
+    resolves against the current workdir, as a copy destination does."""
+
+    kind: Literal["volume"] = field(default="volume", init=False)
+    paths: tuple[str, ...]
+
+    def _check(self) -> None:
+        if not self.paths:
+            raise SpecError("volume got no paths", fix="give at least one path, e.g. '/data'")
+        for path in self.paths:
+            check_path(path, "volume path")
+
+
+_SIGNAL_NAMES = frozenset(
+    [
+        *("ABRT", "ALRM", "BUS", "CHLD", "CLD", "CONT", "FPE", "HUP", "ILL", "INT", "IO"),
+        *("IOT", "KILL", "PIPE", "POLL", "PROF", "PWR", "QUIT", "SEGV", "STKFLT", "STOP"),
+        *("SYS", "TERM", "TRAP", "TSTP", "TTIN", "TTOU", "URG", "USR1", "USR2", "VTALRM"),
+        *("WINCH", "XCPU", "XFSZ", "RTMIN", "RTMAX"),
+    ]
+    + [f"RTMIN+{n}" for n in range(1, 16)]
+    + [f"RTMAX-{n}" for n in range(1, 15)]
+)
+"""The Linux signal names Docker parses (moby's ``SignalMap``), without ``SIG``."""
+_MAX_SIGNAL = 64
+
+
+def is_signal(text: str) -> bool:
+    """Whether Docker parses ``text`` as a stop signal: a name with or without ``SIG``, in
+    any case, or a number from 1 to 64."""
+    if text.isdecimal():
+        return 1 <= int(text) <= _MAX_SIGNAL
+    return text.upper().removeprefix("SIG") in _SIGNAL_NAMES
+
+
+class StopSignal(_Step):
+    """Set the signal that stops the container (Docker's ``STOPSIGNAL``; config
+    ``StopSignal``): a name with or without ``SIG``, in any case (``"SIGTERM"``,
+    ``"usr1"``), or a number from 1 to 64. It is stored as given, as Docker stores it
+    (Docker parses it when it stops a container)."""
+
+    kind: Literal["stopsignal"] = field(default="stopsignal", init=False)
+    signal: str
+
+    def _check(self) -> None:
+        if not is_signal(self.signal):
+            raise SpecError(
+                f"stop signal {self.signal!r} is not a signal Docker knows",
+                fix="give a signal name like 'SIGTERM', 'SIGUSR1' or 'SIGRTMIN+3', "
+                "or a number from 1 to 64",
+            )
+
+
+class Shell(_Step):
+    """Run the string-form commands that follow in this image (``run``, ``cmd``,
+    ``entrypoint``) as ``argv + [command]`` instead of ``/bin/sh -c command`` (Docker's
+    ``SHELL``, recorded in the config ``Shell``, which a shell-form healthcheck uses when
+    the container runs). Images built on this one inherit it."""
+
+    kind: Literal["shell"] = field(default="shell", init=False)
+    argv: tuple[str, ...]
+
+    def _check(self) -> None:
+        _check_argv(self.argv, "shell")
+
+
+Step = (
+    Run
+    | Copy
+    | Env
+    | Workdir
+    | User
+    | Label
+    | Expose
+    | Entrypoint
+    | Cmd
+    | Healthcheck
+    | Volume
+    | StopSignal
+    | Shell
+)

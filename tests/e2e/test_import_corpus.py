@@ -39,6 +39,7 @@ BUILT = CASES if os.environ.get("FRAMEWORK_DAEMON", "system") == "system" else S
 SECRETS = {"token": "corpus-token-value", "netrc": "machine example login me password pw"}
 CONFIG_FIELDS = (
     "Env", "Cmd", "Entrypoint", "WorkingDir", "User", "ExposedPorts", "Labels", "Healthcheck",
+    "Volumes", "StopSignal", "Shell",
 )  # fmt: skip
 
 NOT_COMPARED = {

@@ -11,6 +11,7 @@ import pytest
 
 from framework import Image
 from framework.importer import convert_dockerfile
+from framework.plan import compile as compile_plan
 from framework.spec.steps import Copy, Env, Run
 
 
@@ -113,7 +114,7 @@ def test_from_uses_a_global_arg(tmp_path: Path) -> None:
 )
 def test_exec_and_shell_forms(tmp_path: Path, line: str, expected: tuple[str, ...]) -> None:
     module = _module(tmp_path, f"FROM debian:bookworm-slim\n{line}\n")
-    (step,) = _image(module).steps
+    (step,) = compile_plan(_image(module)).target.steps
     assert getattr(step, "argv", None) == expected
 
 

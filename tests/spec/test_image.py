@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from framework import CacheMount, Context, FrameworkError, Image, Inline, Secret
+from framework.plan import CmdOp, EntrypointOp, compile
 from framework.spec import (
     Cmd,
     ContextPath,
@@ -432,11 +433,17 @@ def test_entrypoint_and_cmd(base: Image) -> None:
 
 
 def test_string_entrypoint_and_cmd_run_under_sh(base: Image) -> None:
-    entry, cmd = base.entrypoint("exec app $ARGS").cmd("echo hi").steps
+    image = base.entrypoint("exec app $ARGS").cmd("echo hi")
+    entry, cmd = image.steps
     assert isinstance(entry, Entrypoint)
-    assert entry.argv == ("/bin/sh", "-c", "exec app $ARGS")
+    assert (entry.argv, entry.script) == (None, "exec app $ARGS")
     assert isinstance(cmd, Cmd)
-    assert cmd.argv == ("/bin/sh", "-c", "echo hi")
+    assert (cmd.argv, cmd.script) == (None, "echo hi")
+    entry_op, cmd_op = compile(image).target.steps
+    assert isinstance(entry_op, EntrypointOp)
+    assert entry_op.argv == ("/bin/sh", "-c", "exec app $ARGS")
+    assert isinstance(cmd_op, CmdOp)
+    assert cmd_op.argv == ("/bin/sh", "-c", "echo hi")
 
 
 def test_healthcheck(base: Image) -> None:

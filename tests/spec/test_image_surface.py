@@ -18,8 +18,8 @@ from framework.spec import CacheMount, Run, StagePath
 from framework.spec._base import Model, _help_topic
 
 VERBS = {
-    "cmd", "copy", "entrypoint", "env", "expose", "healthcheck", "label", "run", "user",
-    "workdir",
+    "cmd", "copy", "entrypoint", "env", "expose", "healthcheck", "label", "run", "shell",
+    "stopsignal", "user", "volume", "workdir",
 }  # fmt: skip
 COMPOSITION = {"apply", "from_", "named", "scratch"}
 ATTRIBUTES = {"base", "final_workdir", "name", "origin", "steps"}
@@ -89,12 +89,12 @@ def test_an_unknown_method_lists_the_instructions() -> None:
     image = Image.from_("alpine")
     line = _line() + 2
     with pytest.raises(UnknownInstruction) as caught:
-        image.volume("/data")  # type: ignore[attr-defined]
+        image.onbuild("RUN true")  # type: ignore[attr-defined]
     error = caught.value
     assert isinstance(error, AttributeError)
     assert isinstance(error, SpecError)
     assert isinstance(error, FrameworkError)
-    assert "an Image has no .volume" in error.problem
+    assert "an Image has no .onbuild" in error.problem
     for verb in VERBS:
         assert f".{verb}" in error.fix
     assert error.where is not None

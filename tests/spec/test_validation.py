@@ -306,7 +306,7 @@ CASES = [
         "NUL",
         id="nul-entrypoint",
     ),
-    pytest.param(lambda b, c: b.cmd("a\x00"), "cmd argument contains a NUL", "NUL", id="nul-cmd"),
+    pytest.param(lambda b, c: b.cmd("a\x00"), "cmd command contains a NUL", "NUL", id="nul-cmd"),
     pytest.param(
         lambda b, c: b.healthcheck(["a\x00"]),
         "healthcheck argument contains a NUL",

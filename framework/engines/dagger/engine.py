@@ -214,6 +214,8 @@ class DaggerEngine:
             )
         if request.no_cache:
             raise Unsupported("no_cache (Dagger has no switch to build without its cache)")
+        if request.pull:
+            raise Unsupported("pull (Dagger has no switch to refresh base images)")
         if request.attest:
             raise Unsupported("attest (attestations are made by the docker engine's buildx)")
         mapping = DaggerMapping(

@@ -10,7 +10,9 @@ Dockerfile's, the mapping pins the meaning the spec gives (DESIGN.md §3):
   the container; a Dockerfile ``RUN --mount`` lasts one step);
 - paths and owners are the plan's (absolute, owner always given: Dagger would keep the
   source's owner);
-- workdir: missing directories are created, owned by the plan's owner, as BuildKit does.
+- workdir: missing directories are created, owned by the plan's owner, as BuildKit does;
+- volume, stopsignal and shell are refused (:class:`Unsupported`): Dagger's API cannot
+  write ``Volumes``, ``StopSignal`` or ``Shell`` into the image config.
 """
 
 from __future__ import annotations
@@ -31,9 +33,12 @@ from framework.plan import (
     LabelOp,
     PlanStep,
     RunOp,
+    ShellOp,
     Stage,
     StageCopyOp,
+    StopSignalOp,
     UserOp,
+    VolumeOp,
     WorkdirOp,
     changes_filesystem,
 )
@@ -137,6 +142,12 @@ class DaggerMapping:
                 return c.with_exposed_port(step.port, protocol=_PROTOCOL[step.protocol])
             case HealthcheckOp():
                 return _healthcheck(c, step)
+            case VolumeOp():
+                raise Unsupported("volume: Dagger cannot record volumes in the image config")
+            case StopSignalOp():
+                raise Unsupported("stopsignal: Dagger cannot set the image config's StopSignal")
+            case ShellOp():
+                raise Unsupported("shell: Dagger cannot record the shell in the image config")
             case _:
                 assert_never(step)
 

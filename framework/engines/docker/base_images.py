@@ -25,10 +25,11 @@ _UNREACHABLE = re.compile(
 
 
 async def missing_base_error(
-    client: str, env: dict[str, str], plan: BuildPlan, parser: OutputParser
+    client: str, env: dict[str, str], plan: BuildPlan, parser: OutputParser, *, pulled: bool
 ) -> BuildError | None:
     """The error for a build that failed resolving a base image missing from the
-    daemon's store; ``None`` when the failure was something else. ``env`` points the
+    daemon's store, or, when ``pulled`` (``--pull``), one it could not refresh from its
+    registry; ``None`` when the failure was something else. ``env`` points the
     ``client`` at the daemon that built."""
     failed = parser.failed()
     named = None if failed is None else _METADATA.match(failed.name)
@@ -37,13 +38,24 @@ async def missing_base_error(
     stage = _stage_of(plan, named["ref"])
     if stage is None or stage.base is None:
         return None
-    if await _docker(client, env, "image", "inspect", stage.base) is not None:
+    local_copy = await _docker(client, env, "image", "inspect", stage.base) is not None
+    if local_copy and not pulled:
         return None  # it is there: the failure is something else
     detail = failed.error or "the pull failed"
     if _UNREACHABLE.search(detail):
         why = "the registry could not be reached to pull it"
     else:
         why = f"pulling it failed ({detail})"
+    if local_copy:
+        return BuildError(
+            f"base image {stage.base!r} could not be refreshed: pull asks its registry for "
+            f"it again and {why}\n  fix: build without --pull (pull=False) to use the copy "
+            "in the local image store, or make the registry reachable",
+            stage=stage.name,
+            step=f"FROM {stage.base}",
+            where=None if stage.origin is None else str(stage.origin),
+            output_tail=(f"[internal] load metadata for {named['ref']}: {detail}",),
+        )
     listing = await _docker(client, env, "image", "ls", "--format", "{{.Repository}}:{{.Tag}}")
     local = [n for n in (listing or "").split() if "<none>" not in n]
     close = difflib.get_close_matches(stage.base, local, n=3, cutoff=0.6)

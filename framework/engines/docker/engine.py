@@ -203,6 +203,8 @@ class DockerEngine:
             argv += ["--platform", request.platform]
         if request.no_cache:
             argv.append("--no-cache")
+        if request.pull:
+            argv.append("--pull")
         for reference in request.cache_from:
             argv += ["--cache-from", reference]
         if request.cache_to:
@@ -245,7 +247,9 @@ class DockerEngine:
                 raise
         if code != 0:
             await self._check_still_answering(request, rendered, parser)
-            missing = await missing_base_error(self.client.path, env, plan, parser)
+            missing = await missing_base_error(
+                self.client.path, env, plan, parser, pulled=request.pull
+            )
             raise missing or failure(plan, rendered, parser, redact)
         return parser
 
