@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from framework.errors import UsageError
-from framework.record.builds import shown_time
-from framework.record.explanation import Explanation, explain
 from framework.spec import Image
+
+if TYPE_CHECKING:
+    from framework.record.explanation import Explanation
 
 __all__ = ["add_parser", "run"]
 
@@ -44,6 +45,8 @@ def run(args: argparse.Namespace, image: Image) -> int:
             "explain needs the tag whose last build to compare with",
             fix=f"python -m framework explain {args.target} -t TAG",
         )
+    from framework.record.explanation import explain  # loaded only for this command
+
     found = explain(image, tag=args.tag, after=args.after)
     if args.json:
         print(json.dumps({"ok": True, **found.as_json()}, indent=2))
@@ -57,6 +60,8 @@ def _text(found: Explanation) -> str:
         head = f"{found.tag}: no build recorded"
     else:
         image = (found.image_id or "").removeprefix("sha256:")[:12]
+        from framework.record.builds import shown_time
+
         head = f"{found.tag}: last built {shown_time(found.built_at)} (image {image})"
     lines = [head + (", predicted against actual" if found.after else "")]
     stage = None

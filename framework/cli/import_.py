@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from framework.failures import EXIT_SPEC
-from framework.importer import convert_dockerfile
 
 __all__ = ["add_import_parser", "run_import"]
 
@@ -38,6 +37,8 @@ def add_import_parser(commands: argparse._SubParsersAction[Any]) -> None:
 def run_import(args: argparse.Namespace) -> int:
     """Import ``args.dockerfile``; the exit code (0 written, 3 refused)."""
     output = Path(args.output) if args.output else None
+    from framework.importer import convert_dockerfile  # loaded only for this command
+
     result = convert_dockerfile(args.dockerfile, args.context, output=output)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)

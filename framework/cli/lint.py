@@ -15,7 +15,7 @@ from typing import Any
 
 from framework.errors import UsageError
 from framework.failures import EXIT_BUILD_FAILED
-from framework.lint import RULES, lint
+from framework.lint.findings import RULES
 from framework.spec import Image
 
 __all__ = ["add_parser", "run"]
@@ -55,6 +55,8 @@ def run(args: argparse.Namespace, pipeline_name: str, image: Image) -> int:
         raise UsageError(
             f"--ignore: unknown rule {unknown[0]!r}", fix=f"rule ids are {', '.join(RULES)}"
         )
+    from framework.lint import lint  # loaded only for this command
+
     report = lint(image, ignore={i.upper() for i in args.ignore}, engine=not args.no_engine)
     code = EXIT_BUILD_FAILED if report.findings and args.level == "error" else 0
     if args.json:

@@ -14,7 +14,6 @@ import sys
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -98,6 +97,8 @@ class Pipeline:
 
 def registered() -> dict[str, str]:
     """Registered pipeline names and their ``module:attribute``."""
+    from importlib.metadata import entry_points  # costs ~25 ms: only when names are looked up
+
     return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 
