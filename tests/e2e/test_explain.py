@@ -185,3 +185,22 @@ def test_the_go_example_names_the_source_file_and_the_stage_copy(
     assert runtime[0]["cause"] == "stage"
     assert "stage go-build" in str(runtime[0]["reason"])
     assert [s["cause"] for s in runtime[1:]] == ["parent"] * len(runtime[1:])
+
+
+@pytest.mark.parametrize("example", ["flask_app", "go_app", "nginx_site"])
+def test_each_example_pipeline_from_python_is_all_cached_after_its_build(
+    example: str, docker: Docker, cache_home: Path
+) -> None:
+    """From Python: before the first build of a tag every step is unknown; right after
+    it, every step is predicted cached, and ``after`` agrees with what BuildKit did."""
+    module = __import__(f"pipelines.{example}", fromlist=[example])
+    image = getattr(module, example)()
+    tag = docker.tag(f"explain-{example}")
+    before = explain(image, tag=tag)
+    assert {step.prediction for step in before.steps} == {"unknown"}
+    build(image, tag=tag, progress=SilentProgress())
+    now = explain(image, tag=tag)
+    assert {step.prediction for step in now.steps} == {"cached"}
+    assert now.from_record
+    after = explain(image, tag=tag, after=True)
+    assert after.disagreements == ()
