@@ -3,6 +3,7 @@ or taken from the local image store, then read layer by layer."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import uuid
@@ -49,18 +50,7 @@ def measure(
         final = _stage_size(plan, plan.target, reference, engine)
     report = _report(saved, final.image_id, final.size, plan, name or plan.target.name)
     stages.append(final)
-    return SizeReport(
-        image=report.image,
-        image_id=report.image_id,
-        size=report.size,
-        layers=report.layers,
-        dead=report.dead,
-        steps=report.steps,
-        stages=tuple(stages),
-        suggestions=report.suggestions,
-        pipeline=name,
-        note=report.note,
-    )
+    return dataclasses.replace(report, stages=tuple(stages), pipeline=name)
 
 
 def measure_image(reference: str, *, engine: DockerEngine | None = None) -> SizeReport:
