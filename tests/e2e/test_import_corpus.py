@@ -4,19 +4,16 @@ the original: the same file tree (path, type, mode, owner, size, content, link t
 and the same config. The generated file passes ``ruff check``, ``ruff format --check``
 and ``mypy --strict``.
 
-What a build cannot reproduce is listed in ``NOT_COMPARED`` (with why); nothing else is
-skipped. Modification times are not compared.
+What a build cannot reproduce is listed in ``image_compare.NOT_COMPARED`` (with why);
+nothing else is skipped. Modification times are not compared.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
 import subprocess
 import sys
-import tarfile
 import uuid
 from pathlib import Path
 
@@ -24,6 +21,7 @@ import pytest
 
 from framework.importer import convert_dockerfile
 from tests.e2e.conftest import CLI, ROOT, Docker, cli_env
+from tests.e2e.image_compare import assert_same_image
 
 pytestmark = pytest.mark.e2e
 
@@ -37,15 +35,6 @@ SAMPLE = (
 )  # fmt: skip
 BUILT = CASES if os.environ.get("FRAMEWORK_DAEMON", "system") == "system" else SAMPLE
 SECRETS = {"token": "corpus-token-value", "netrc": "machine example login me password pw"}
-CONFIG_FIELDS = (
-    "Env", "Cmd", "Entrypoint", "WorkingDir", "User", "ExposedPorts", "Labels", "Healthcheck",
-    "Volumes", "StopSignal", "Shell",
-)  # fmt: skip
-
-NOT_COMPARED = {
-    # A .pyc's header holds its source's mtime; the framework stages copies anew.
-    re.compile(r".*\.pyc$"): "content",
-}
 
 
 def test_the_corpus_is_big_enough() -> None:
@@ -76,45 +65,6 @@ def test_generated_pipelines_are_lint_clean_formatted_and_typed(generated: Path)
         check=False, cwd=generated, capture_output=True, text=True, env=cli_env(MYPYPATH=str(ROOT)),
     )  # fmt: skip
     assert mypy.returncode == 0, mypy.stdout + mypy.stderr
-
-
-def _tree(docker: Docker, image: str) -> dict[str, tuple[object, ...]]:
-    """path -> (type, mode, uid, gid, size, sha256, link target) of the image's files."""
-    container = docker("create", image, "/bin/true").strip()
-    try:
-        entries: dict[str, tuple[object, ...]] = {}
-        with subprocess.Popen([docker.path, "export", container], stdout=subprocess.PIPE) as export:
-            assert export.stdout is not None
-            with tarfile.open(fileobj=export.stdout, mode="r|") as archive:
-                for member in archive:
-                    digest = ""
-                    if member.isfile():
-                        data = archive.extractfile(member)
-                        assert data is not None
-                        digest = hashlib.sha256(data.read()).hexdigest()
-                    entry = (
-                        member.type, member.mode, member.uid, member.gid, member.size, digest,
-                        member.linkname,
-                    )  # fmt: skip
-                    entries["/" + member.name.rstrip("/")] = entry
-        assert export.returncode == 0
-    finally:
-        docker("rm", container)
-    return entries
-
-
-def _masked(tree: dict[str, tuple[object, ...]]) -> dict[str, tuple[object, ...]]:
-    masked = {}
-    for path, entry in tree.items():
-        skipped = any(pattern.fullmatch(path) for pattern in NOT_COMPARED)
-        masked[path] = (*entry[:4], "-", "-", entry[6]) if skipped else entry
-    return masked
-
-
-def _config(docker: Docker, image: str) -> dict[str, object]:
-    config = docker.inspect(image)["Config"]
-    assert isinstance(config, dict)
-    return {name: config.get(name) for name in CONFIG_FIELDS}
 
 
 @pytest.fixture
@@ -151,14 +101,7 @@ def test_the_imported_pipeline_builds_what_docker_build_builds(
     )  # fmt: skip
     assert framework.returncode == 0, framework.stderr
 
-    assert _config(docker, ours) == _config(docker, theirs)
-    mine, expected = _masked(_tree(docker, ours)), _masked(_tree(docker, theirs))
-    differences = {
-        path: (mine.get(path), expected.get(path))
-        for path in sorted(set(mine) | set(expected))
-        if mine.get(path) != expected.get(path)
-    }
-    assert not differences, json.dumps(differences, indent=1, default=str)[:4000]
+    assert_same_image(docker, ours, theirs)
     _the_other_commands_work_on(generated / f"{case}.py", ours, docker)
 
 
