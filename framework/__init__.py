@@ -22,7 +22,7 @@ from framework.errors import (
     SpecError,
     UsageError,
 )
-from framework.spec import CacheMount, Context, Image, Inline, Secret
+from framework.spec import CacheMount, Context, Image, Inline, Secret, Url
 
 if typing.TYPE_CHECKING:
     from framework.build import build, build_async
@@ -99,6 +99,7 @@ __all__ = [
     "SilentProgress",
     "SpecError",
     "StepReport",
+    "Url",
     "UsageError",
     "build",
     "build_async",

@@ -22,6 +22,7 @@ Copies keep the source's mode and times; directories get their source's times.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -35,6 +36,7 @@ from framework.spec import Inline
 from framework.spec._base import where
 from framework.spec.sources import ContextPath
 from framework.spec.steps import INLINE_MODE
+from framework.spec.urls import Url
 
 __all__ = ["stage_context", "stage_source"]
 
@@ -99,8 +101,23 @@ def _stage_entries(entries: tuple[ContextEntry, ...], root: Path, link: bool) ->
             target.write_bytes(source.content)
             target.chmod(INLINE_MODE)
             os.utime(target, (inline_time, inline_time))
+        elif isinstance(source, Url):
+            _stage_download(source, target, link)
         else:
             stage_source(source, target, link=link)
+
+
+def _stage_download(source: Url, target: Path, link: bool) -> None:
+    """The verified download of ``source`` at ``target``, with its time (fetched now if
+    the build did not fetch it first, as for ``render -o``)."""
+    from framework.downloads import fetch  # loaded only by a plan that adds a URL
+
+    kept = fetch(source, where=None if source.origin is None else str(source.origin))
+    if link:
+        with contextlib.suppress(OSError):
+            os.link(kept, target)
+            return
+    shutil.copy2(kept, target)
 
 
 def _remove_entries(entries: tuple[ContextEntry, ...], root: Path) -> None:
@@ -117,7 +134,7 @@ def _refuse_root_inside_a_source(entries: tuple[ContextEntry, ...], root: Path) 
     real_root = Path(os.path.realpath(root))
     for entry in entries:
         source = entry.source
-        if isinstance(source, Inline) or not source.is_dir:
+        if isinstance(source, Inline | Url) or not source.is_dir:
             continue
         copied = Path(os.path.realpath(source.local_path))
         if real_root == copied or copied in real_root.parents:

@@ -20,6 +20,8 @@ from typing import Any, assert_never
 from framework.errors import SpecError
 from framework.plan.model import BuildPlan, Stage
 from framework.plan.ops import (
+    AddArchiveOp,
+    AddUrlOp,
     CmdOp,
     CopyOp,
     EntrypointOp,
@@ -38,6 +40,7 @@ from framework.plan.ops import (
     exec_argv,
 )
 from framework.spec import (
+    Add,
     Cmd,
     Copy,
     Entrypoint,
@@ -52,13 +55,14 @@ from framework.spec import (
     Shell,
     StagePath,
     StopSignal,
+    Url,
     User,
     Volume,
     Workdir,
 )
 from framework.spec._base import where
 from framework.spec.sources import ContextPath
-from framework.spec.steps import DEFAULT_OWNER, Step, resolve_path
+from framework.spec.steps import DEFAULT_OWNER, DOWNLOAD_MODE, Step, resolve_path
 
 __all__ = ["compile"]
 
@@ -171,6 +175,8 @@ def _lower(step: Step, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep
             )
         case Copy():
             return _lower_copy(step, state, stage_refs)
+        case Add():
+            return _lower_add(step, state)
         case Workdir():
             state.workdir = resolve_path(step.path, state.workdir)
             owner = state.user or DEFAULT_OWNER
@@ -246,6 +252,29 @@ def _lower_copy(step: Copy, state: _Lowering, stage_refs: dict[int, str]) -> Pla
             assert_never(source)
 
 
+def _lower_add(step: Add, state: _Lowering) -> PlanStep:
+    source = step.source
+    match source:
+        case ContextPath():
+            dest = resolve_path(step.dest, state.workdir)
+            return AddArchiveOp(source=source, dest=dest, written=step.dest, origin=step.origin)
+        case Url():
+            dest, written = resolve_path(step.dest, state.workdir), step.dest
+            if step.into_directory:
+                dest = posixpath.join(dest, source.file_name)
+                written = posixpath.join(written, source.file_name)
+            return AddUrlOp(
+                source=source,
+                dest=dest,
+                written=written,
+                owner=step.owner or DEFAULT_OWNER,
+                mode=DOWNLOAD_MODE if step.mode is None else step.mode,
+                origin=step.origin,
+            )
+        case _:
+            assert_never(source)
+
+
 def _absolute(path: str, workdir: str | None) -> str:
     """``path`` made absolute; a trailing ``/`` is kept (it means "into this directory")."""
     absolute = resolve_path(path, workdir)
@@ -278,7 +307,7 @@ def _digest(
 def _canonical(step: Step, stage_refs: dict[int, str]) -> dict[str, Any]:
     """What a step means, as JSON: no origins, no secret sources or values."""
     data: dict[str, Any] = step.as_json(exclude={"source", "secrets"})
-    if isinstance(step, Copy):
+    if isinstance(step, Copy | Add):
         data["source"] = _canonical_source(step.source, stage_refs.get(id(step)))
     if isinstance(step, Run):
         data["secrets"] = [
@@ -288,7 +317,7 @@ def _canonical(step: Step, stage_refs: dict[int, str]) -> dict[str, Any]:
 
 
 def _canonical_source(
-    source: ContextPath | Inline | StagePath, stage_id: str | None
+    source: ContextPath | Inline | StagePath | Url, stage_id: str | None
 ) -> dict[str, Any]:
     match source:
         case ContextPath():
@@ -303,6 +332,8 @@ def _canonical_source(
             return {"inline_sha256": source.sha256}
         case StagePath():
             return {"stage": stage_id, "path": source.path}
+        case Url():
+            return {"url": source.url, "sha256": source.sha256}
         case _:
             assert_never(source)
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from framework.plan.content import FileDigests, default_store, source_digest
 from framework.spec.mounts import CacheMount, SecretUse
 from framework.spec.sources import ContextPath, Inline
+from framework.spec.urls import Url
 
 if TYPE_CHECKING:
     from framework.plan.model import BuildPlan
@@ -69,7 +70,7 @@ def _meaning(step: PlanStep, done: dict[str, tuple[str, ...]], files: FileDigest
 def _value(name: str, value: Any, done: dict[str, tuple[str, ...]], files: FileDigests) -> Any:
     if name == "stage":
         return done[value][-1]
-    if isinstance(value, ContextPath | Inline):
+    if isinstance(value, ContextPath | Inline | Url):
         return source_digest(value, files)
     if isinstance(value, CacheMount):
         return [value.target, value.cache_id, value.sharing]

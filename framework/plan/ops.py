@@ -27,8 +27,11 @@ from typing import Literal, assert_never
 from framework.spec._base import Origin
 from framework.spec.mounts import CacheMount, SecretUse
 from framework.spec.sources import ContextPath, Inline
+from framework.spec.urls import Url
 
 __all__ = [
+    "AddArchiveOp",
+    "AddUrlOp",
     "CmdOp",
     "CopyOp",
     "EntrypointOp",
@@ -96,6 +99,34 @@ class StageCopyOp:
     written: str
     owner: str
     mode: int | None = None
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class AddArchiveOp:
+    """Unpack the tar archive ``source`` (a context file) into the absolute directory
+    ``dest``, as Docker's ``ADD`` does: entries keep the archive's owners, modes, times and
+    links; missing directories of ``dest`` are created, owned by root. ``written`` is
+    ``dest`` in the user's spelling."""
+
+    source: ContextPath
+    dest: str
+    written: str
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class AddUrlOp:
+    """Write the file at ``source`` (fetched and verified by its sha256 before the build)
+    at the absolute path ``dest``, owned by ``owner``, with mode ``mode`` and the time the
+    download recorded (the server's ``Last-Modified``). ``written`` is ``dest`` in the
+    user's spelling, the file name joined when it was given as a directory."""
+
+    source: Url
+    dest: str
+    written: str
+    owner: str
+    mode: int
     origin: Origin | None = None
 
 
@@ -201,6 +232,8 @@ PlanStep = (
     RunOp
     | CopyOp
     | StageCopyOp
+    | AddArchiveOp
+    | AddUrlOp
     | EnvOp
     | WorkdirOp
     | UserOp
@@ -220,6 +253,8 @@ def changes_filesystem(step: PlanStep) -> bool:
     """Whether ``step`` changes the filesystem (a BuildKit vertex) rather than the config."""
     match step:
         case RunOp() | CopyOp() | StageCopyOp() | WorkdirOp():
+            return True
+        case AddArchiveOp() | AddUrlOp():
             return True
         case EnvOp() | UserOp() | LabelOp() | ExposeOp() | EntrypointOp() | CmdOp():
             return False

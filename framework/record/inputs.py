@@ -19,6 +19,7 @@ from framework.plan.content import source_digest, source_files
 from framework.plan.digest import shared_files
 from framework.spec.mounts import CacheMount, SecretUse
 from framework.spec.sources import ContextPath, Inline
+from framework.spec.urls import Url
 
 __all__ = ["copied_files", "op_fields", "summarise"]
 
@@ -84,7 +85,7 @@ def op_fields(step: PlanStep, stage_names: dict[str, str]) -> dict[str, Any]:
 def _value(name: str, value: Any, stage_names: dict[str, str]) -> Any:
     if name == "stage":
         return stage_names.get(value, value)
-    if isinstance(value, ContextPath | Inline):
+    if isinstance(value, ContextPath | Inline | Url):
         return source_digest(value, shared_files())
     if isinstance(value, CacheMount):
         return [value.target, value.cache_id, value.sharing]

@@ -20,7 +20,11 @@ the built image holds exactly the value in the spec:
   set on the built image by the build command (``RenderedBuild.labels``);
 - copied files never appear by name: the engine places each copy source in the build
   context as ``c-<hash>`` (a file, or a directory of the files to copy), and only those
-  files are sent;
+  files are sent; an archive that an add step unpacks is sent as a file and written
+  ``ADD``, so BuildKit unpacks it as Docker's ``ADD`` does; a URL's file is fetched and
+  verified by the framework before the build and sent like a context file, written as a
+  ``COPY`` with the add step's owner and mode (no frontend from Docker 20.10 on can
+  verify a checksum of its own: ``ADD --checksum`` needs Docker 24+);
 - paths are written as the user spelled them (``CopyOp.written``): a relative one
   resolves against the WORKDIR the plan resolved it against. A copy from the context
   owned by root (the plan's default) carries no ``--chown``: it is Docker's default.
@@ -37,6 +41,8 @@ from typing import assert_never
 
 from framework.errors import SpecError
 from framework.plan import (
+    AddArchiveOp,
+    AddUrlOp,
     BuildPlan,
     CmdOp,
     CopyOp,
@@ -59,6 +65,7 @@ from framework.render.features import BASELINE, Features
 from framework.spec import Inline
 from framework.spec.sources import ContextPath
 from framework.spec.steps import DEFAULT_OWNER, go_duration
+from framework.spec.urls import Url
 
 __all__ = ["ContextEntry", "RenderedBuild", "StepVertex", "render"]
 
@@ -70,11 +77,12 @@ class ContextEntry:
     """A top-level entry ``name`` of the build context and what the engine puts there.
 
     A directory source becomes a directory holding its files (filtered by the
-    context's patterns); a file or inline source becomes a file.
+    context's patterns); a file, inline or URL source becomes a file (a URL's: the
+    verified download, :mod:`framework.downloads`).
     """
 
     name: str
-    source: ContextPath | Inline
+    source: ContextPath | Inline | Url
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,10 +174,12 @@ class _State:
             )
         return "${" + name + "}"
 
-    def entry(self, source: ContextPath | Inline) -> str:
+    def entry(self, source: ContextPath | Inline | Url) -> str:
         """The context name under which ``source`` is sent (equal sources share one)."""
         if isinstance(source, Inline):
             identity = ["inline", source.sha256]
+        elif isinstance(source, Url):
+            identity = ["download", source.sha256]
         else:
             ctx = source.context
             identity = ["context", ctx.path.name, source.path, *ctx.include, "", *ctx.exclusions]
@@ -182,10 +192,12 @@ class _State:
         return name
 
 
-def _key(source: ContextPath | Inline) -> tuple[object, ...]:
+def _key(source: ContextPath | Inline | Url) -> tuple[object, ...]:
     """What a source sends, without where it was declared."""
     if isinstance(source, Inline):
         return ("inline", source.sha256)
+    if isinstance(source, Url):
+        return ("download", source.sha256)
     ctx = source.context
     return ("context", ctx.path, ctx.include, ctx.exclusions, source.path)
 
@@ -242,6 +254,11 @@ def _render_step(plan: BuildPlan, stage: Stage, number: int, state: _State) -> s
                 flags = " --link" + flags
             source = plan.stage(step.stage).name
             return f"COPY --from={source}{flags} {_json_path_list([step.path, step.written])}"
+        case AddArchiveOp():
+            return f"ADD {_json_path_list([state.entry(step.source), step.written])}"
+        case AddUrlOp():
+            flags = _copy_flags(None if step.owner == DEFAULT_OWNER else step.owner, step.mode)
+            return f"COPY{flags} {_json_path_list([state.entry(step.source), step.written])}"
         case EnvOp():
             pairs = (f"{k}={state.env_value(k, v, step)}" for k, v in step.values)
             return "ENV " + " ".join(pairs)

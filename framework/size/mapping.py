@@ -15,6 +15,8 @@ from typing import assert_never
 
 from framework.lint.rules import shipped_stages_of
 from framework.plan import (
+    AddArchiveOp,
+    AddUrlOp,
     BuildPlan,
     CmdOp,
     CopyOp,
@@ -42,8 +44,10 @@ def _instruction(step: PlanStep) -> str | None:
     match step:
         case RunOp():
             return "RUN"
-        case CopyOp() | StageCopyOp():
+        case CopyOp() | StageCopyOp() | AddUrlOp():
             return "COPY"
+        case AddArchiveOp():
+            return "ADD"
         case EnvOp():
             return "ENV"
         case LabelOp():

@@ -10,6 +10,7 @@ from framework.spec.image import Image, StagePath
 from framework.spec.mounts import CacheMount, Secret, SecretUse
 from framework.spec.sources import Context, ContextPath, Inline
 from framework.spec.steps import (
+    Add,
     Cmd,
     Copy,
     Entrypoint,
@@ -25,8 +26,10 @@ from framework.spec.steps import (
     Volume,
     Workdir,
 )
+from framework.spec.urls import Url
 
 __all__ = [
+    "Add",
     "CacheMount",
     "Cmd",
     "Context",
@@ -47,6 +50,7 @@ __all__ = [
     "StagePath",
     "Step",
     "StopSignal",
+    "Url",
     "User",
     "Volume",
     "Workdir",

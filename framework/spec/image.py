@@ -41,6 +41,7 @@ from framework.spec.expansion import warn_literal_references
 from framework.spec.mounts import CacheMount, SecretUse
 from framework.spec.sources import Context, ContextPath, Inline
 from framework.spec.steps import (
+    Add,
     Cmd,
     Copy,
     Entrypoint,
@@ -57,6 +58,7 @@ from framework.spec.steps import (
     Workdir,
     resolve_path,
 )
+from framework.spec.urls import Url
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -220,7 +222,7 @@ class Image:
         """This image and the validated ``step``: checks what the step adds, nothing else."""
         workdir, env_names = self._workdir, self._env_names
         path = step.path if isinstance(step, Workdir) else None
-        path = step.dest if isinstance(step, Copy) else path
+        path = step.dest if isinstance(step, Copy | Add) else path
         if path is not None and not path.startswith("/") and workdir is None:
             kind = "workdir" if isinstance(step, Workdir) else "copy destination"
             raise SpecError(
@@ -323,9 +325,10 @@ class Image:
         if isinstance(source, Context):
             source = ContextPath.inside(source, ".", origin)
         if not isinstance(source, ContextPath | Inline | StagePath):
+            hint = " (a Url is added with .add(Url(...), dest))" if isinstance(source, Url) else ""
             raise SpecError(
                 f"copy source is a {type(source).__name__}",
-                fix="copy from a Context, context / 'path', image / '/path' or Inline(...)",
+                fix=f"copy from a Context, context / 'path', image / '/path' or Inline(...){hint}",
                 where=where(origin),
             )
         step = validated(
@@ -337,6 +340,37 @@ class Image:
                 fix="give the file's path as the destination, e.g. '/etc/app/config.toml'",
                 where=where(origin),
             )
+        return self._with(step)
+
+    @_checked_options
+    def add(
+        self,
+        source: ContextPath | Url,
+        dest: str,
+        *,
+        owner: str | None = None,
+        mode: int | None = None,
+    ) -> Image:
+        """Docker's ``ADD``: unpack a tar archive, or add a remote file by checksum (see
+        :class:`framework.spec.steps.Add` for the rules).
+
+        ``.add(context / "vendor.tar.gz", "/opt/vendor")`` unpacks the archive (plain,
+        gzip, bzip2 or xz) into ``/opt/vendor``, keeping its owners, modes and links.
+        ``.add(Url("https://host/tool", sha256="..."), "/usr/local/bin/tool", mode=0o755)``
+        writes the verified download there (mode ``0o600`` unless ``mode``; root unless
+        ``owner``). Any other source is refused: plain files are copied with :meth:`copy`.
+        """
+        origin = caller_origin()
+        if not isinstance(source, ContextPath | Url):
+            fix = "add a tar archive (context / 'vendor.tar.gz') or Url(url, sha256=...)"
+            if isinstance(source, Context | Inline | StagePath):
+                fix += "; copy directories, inline content and stage paths with .copy(...)"
+            raise SpecError(
+                f"add source is a {type(source).__name__}", fix=fix, where=where(origin)
+            )
+        step = validated(
+            Add, origin, source=source, dest=dest, owner=owner, mode=mode, origin=origin
+        )
         return self._with(step)
 
     @_mapping_argument
@@ -564,7 +598,7 @@ class Image:
 
 
 # Dockerfile instructions an Image spells another way, for the "did you mean" hint.
-_SPELLED_AS = {"add": "copy", "from": "from_", "arg": "env", "maintainer": "label"}
+_SPELLED_AS = {"from": "from_", "arg": "env", "maintainer": "label"}
 
 
 def _unknown_instruction(name: str) -> UnknownInstruction:

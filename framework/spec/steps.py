@@ -20,9 +20,11 @@ from framework.spec._base import (
     check_user,
     origin_field,
 )
+from framework.spec.archives import archive_compression
 from framework.spec.expansion import check_expandable
 from framework.spec.mounts import CacheMount, SecretUse
 from framework.spec.sources import ContextPath, Inline
+from framework.spec.urls import Url
 
 if TYPE_CHECKING:
     # StagePath refers to Image; framework.spec.image completes Copy's types.
@@ -30,7 +32,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_OWNER",
+    "DOWNLOAD_MODE",
     "INLINE_MODE",
+    "Add",
     "Cmd",
     "Copy",
     "Entrypoint",
@@ -56,6 +60,9 @@ DEFAULT_OWNER = "0:0"
 
 INLINE_MODE = 0o644
 """The mode of a file made from inline content."""
+
+DOWNLOAD_MODE = 0o600
+"""The mode of a file added from a URL when the step names none (Docker's ``ADD``)."""
 
 
 def names_directory(dest: str) -> bool:
@@ -157,6 +164,81 @@ class Copy(_Step):
     @property
     def into_directory(self) -> bool:
         """Whether ``dest`` names a directory that a file source is copied into."""
+        return names_directory(self.dest)
+
+
+class Add(_Step):
+    """Add a local tar archive, unpacked, or a remote file (Docker's ``ADD``).
+
+    A :class:`ContextPath` source must be a tar archive, plain or compressed with gzip,
+    bzip2 or xz (checked by its content, as Docker does, not its name): its entries are
+    unpacked into the directory ``dest`` (created if missing, owned by root) with the
+    owners, modes, times and links the archive records, replacing files already there.
+    ``owner`` and ``mode`` are refused for an archive: Docker applies ``--chown`` only to
+    the directories it creates, never to the archive's entries.
+
+    A :class:`Url` source is the file at the URL, verified against its sha256 before the
+    build starts (never unpacked). It is written at ``dest``, or inside it when ``dest``
+    ends with ``/`` or is ``.``, named :attr:`Url.file_name`; its mode is ``mode``
+    (default ``0o600``, as Docker's ``ADD`` makes it), its owner ``owner`` (default root,
+    ``0:0``), its time the server's ``Last-Modified`` (else 1970-01-01).
+
+    A relative ``dest`` resolves against the current workdir.
+    """
+
+    kind: Literal["add"] = field(default="add", init=False)
+    source: ContextPath | Url
+    dest: str
+    owner: str | None = None
+    mode: int | None = None
+
+    def _check(self) -> None:
+        check_path(self.dest, "add destination")
+        source = self.source
+        if isinstance(source, Url):
+            if self.owner is not None:
+                check_user(self.owner, "add owner")
+            if self.mode is not None and not 0 <= self.mode <= 0o7777:
+                raise SpecError(
+                    f"add mode {self.mode:#o} is out of range",
+                    fix="give permission bits between 0o000 and 0o7777, e.g. 0o755",
+                )
+            return
+        if self.owner is not None or self.mode is not None:
+            raise SpecError(
+                f"add of the archive {source.path!r} takes no owner or mode: its entries keep "
+                "the owners and modes the archive records (Docker's ADD --chown changes only "
+                "the directories it creates)",
+                fix="drop owner=/mode=, or set them in the archive, or chown/chmod in a run step",
+            )
+        if source.is_dir:
+            raise SpecError(
+                f"add source {source.path!r} is a directory; add unpacks a tar archive",
+                fix=f"copy a directory with .copy(context / {source.path!r}, ...)",
+            )
+        try:
+            compression = archive_compression(source.local_path)
+        except OSError as exc:
+            raise SpecError(
+                f"cannot read the add source {source.path!r}: {exc.strerror or exc}",
+                fix="make the file readable",
+            ) from None
+        if compression is None:
+            raise SpecError(
+                f"add source {source.path!r} is not a tar archive (plain, gzip, bzip2 or xz); "
+                "add unpacks archives",
+                fix=f"copy a plain file with .copy(context / {source.path!r}, ...)",
+            )
+        if compression == "zstd":
+            raise SpecError(
+                f"add source {source.path!r} is a zstd archive, which Docker 20.10's ADD copies "
+                "as a file and newer Dockers unpack",
+                fix="recompress it with gzip, bzip2 or xz (e.g. `zstd -dc x.tar.zst | gzip`)",
+            )
+
+    @property
+    def into_directory(self) -> bool:
+        """Whether ``dest`` names a directory that a URL's file is written into."""
         return names_directory(self.dest)
 
 
@@ -445,6 +527,7 @@ class Shell(_Step):
 Step = (
     Run
     | Copy
+    | Add
     | Env
     | Workdir
     | User

@@ -13,7 +13,7 @@ import dagger
 import pytest
 from dagger import dag
 
-from framework import Context, Image, Inline, Secret, compile
+from framework import Context, Image, Inline, Secret, Url, compile
 from framework.engines.dagger import DaggerMapping, Unsupported
 from framework.plan import RunOp
 from framework.spec import Run
@@ -41,9 +41,9 @@ def calls(obj: Any) -> list[Call]:
     return out
 
 
-def staged_path(source: ContextPath | Inline) -> str:
+def staged_path(source: ContextPath | Inline | Url) -> str:
     """Where the engine would stage ``source``: named here by what it is."""
-    if isinstance(source, Inline):
+    if isinstance(source, Inline | Url):
         return f"/staged/{source.sha256[:8]}"
     return f"/staged/{source.context.path.name}/{source.path}"
 

@@ -12,7 +12,11 @@ Dockerfile's, the mapping pins the meaning the spec gives (DESIGN.md §3):
   source's owner);
 - workdir: missing directories are created, owned by the plan's owner, as BuildKit does;
 - volume, stopsignal and shell are refused (:class:`Unsupported`): Dagger's API cannot
-  write ``Volumes``, ``StopSignal`` or ``Shell`` into the image config.
+  write ``Volumes``, ``StopSignal`` or ``Shell`` into the image config;
+- add of a URL writes the verified download (staged like a context file) with the
+  plan's owner and mode; add of an archive is refused (:class:`Unsupported`): Dagger's
+  API has no unpack, and unpacking on the host cannot give the archive's owners to a
+  directory Dagger uploads.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from typing import assert_never
 import dagger
 
 from framework.plan import (
+    AddArchiveOp,
+    AddUrlOp,
     BuildPlan,
     CmdOp,
     CopyOp,
@@ -45,6 +51,7 @@ from framework.plan import (
 from framework.spec import Inline, Secret
 from framework.spec.sources import ContextPath
 from framework.spec.steps import go_duration
+from framework.spec.urls import Url
 
 __all__ = ["AfterStep", "DaggerMapping", "Unsupported"]
 
@@ -67,9 +74,9 @@ class DaggerMapping:
     """Maps plans to containers on ``client``.
 
     ``staged`` returns a host path holding what a copy source sends: an inline
-    source's bytes, a context file, or a directory of a context directory's selected
-    files (staged by :mod:`framework.engines.staging`, as for the docker engine);
-    ``is_directory`` answers whether a path in a stage is a directory (a copy out of
+    source's bytes, a verified download, a context file, or a directory of a context
+    directory's selected files (staged by :mod:`framework.engines.staging`, as for the
+    docker engine); ``is_directory`` answers whether a path in a stage is a directory (a copy out of
     another image needs to know; the engine asks Dagger); ``platform`` (e.g.
     ``linux/arm64``) applies to every stage. ``after_step`` is awaited with the stage,
     the step's index and the container after each step that changes the filesystem
@@ -80,7 +87,7 @@ class DaggerMapping:
         self,
         client: dagger.Client,
         *,
-        staged: Callable[[ContextPath | Inline], str],
+        staged: Callable[[ContextPath | Inline | Url], str],
         is_directory: IsDirectory,
         platform: str | None = None,
         after_step: AfterStep | None = None,
@@ -121,6 +128,14 @@ class DaggerMapping:
                 return self._copy(c, step)
             case StageCopyOp():
                 return await self._stage_copy(c, step, built)
+            case AddArchiveOp():
+                raise Unsupported(
+                    "add of an archive: Dagger's API has no unpack that keeps the archive's "
+                    "owners, modes and links as Docker's ADD does (use engine='docker')"
+                )
+            case AddUrlOp():
+                file = self._dag.host().file(self._staged(step.source))
+                return c.with_file(step.dest, file, owner=step.owner, permissions=step.mode)
             case WorkdirOp():
                 created = c.with_directory(step.path, self._dag.directory(), owner=step.owner)
                 return created.with_workdir(step.path)
