@@ -92,7 +92,7 @@ def test_a_directory_and_other_sources_are_refused_with_the_verb_to_use(ctx: Con
 def test_an_archive_takes_no_owner_or_mode(ctx: Context) -> None:
     for options in ({"owner": "1000"}, {"mode": 0o755}):
         with pytest.raises(SpecError, match="takes no owner or mode"):
-            Image.from_("debian").add(ctx / "v.tar.gz", "/opt/", **options)  # type: ignore[arg-type]
+            Image.from_("debian").add(ctx / "v.tar.gz", "/opt/", **options)
 
 
 def test_a_relative_destination_needs_a_workdir(ctx: Context) -> None:
