@@ -34,13 +34,13 @@ from framework.importer.expansion import (
 )
 from framework.importer.model import Problem
 from framework.importer.parse import Dockerfile, Instruction
+from framework.spec.archives import archive_compression
 from framework.spec.dockerignore import read_dockerignore
 from framework.spec.patterns import BadPattern, PathFilter
 from framework.spec.steps import is_signal
 
 __all__ = ["generate"]
 
-_ARCHIVE = re.compile(r"\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$", re.IGNORECASE)
 _HEREDOC = re.compile(r"<<-?\s*[\"']?[A-Za-z_][A-Za-z0-9_]*[\"']?\s*($|\s)")
 _AUTOMATIC_ARGS = {
     "TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT",
@@ -705,7 +705,7 @@ class _Generator:
         )
 
     def copy(self, at: Instruction, stage: _Stage, scope: _Scope, out: _Output) -> list[str]:
-        owner = mode = source_stage = None
+        owner = mode = source_stage = checksum = None
         self.has_chown = any(flag == "chown" for flag, _ in at.flags)
         self.current_line = at.line
         for flag, value in at.flags:
@@ -717,6 +717,8 @@ class _Generator:
                 mode = f"0o{int(value, 8):o}"
             elif flag == "from" and at.keyword == "COPY":
                 source_stage = self.from_source(value, stage, scope)
+            elif flag == "checksum" and at.keyword == "ADD":
+                checksum = _checksum(value)
             else:
                 raise _Refused(f"{at.keyword} --{flag}={value} is not supported", "drop the flag")
         words = at.json_form()
@@ -730,36 +732,30 @@ class _Generator:
         options = "".join(
             f", {name}={value}" for name, value in (("owner", owner), ("mode", mode)) if value
         )
+        if at.keyword == "ADD":
+            remote = self.add_remote(
+                sources, dest, checksum=checksum, owner=owner, mode=mode, line=at.line
+            )
+            if remote is not None:
+                return [remote]
         calls = []
         for source in sources:
             text = source.constant
-            if at.keyword == "ADD" and text is not None:
-                if re.match(r"^[a-z][a-z0-9+.-]*://", text, re.IGNORECASE) or text.startswith(
-                    "git@"
-                ):
-                    raise _Refused(
-                        f"ADD of the URL {text} is not supported",
-                        "download it in a RUN step (curl, or a stage), or copy a local file",
-                    )
-                if _ARCHIVE.search(text):
-                    raise _Refused(
-                        f"ADD of the archive {text} would unpack it; a copy does not",
-                        f"COPY it and unpack with RUN tar -xf, or unpack {text} into the context",
-                    )
             if text is not None and any(c in text for c in "*?[") and source_stage is None:
-                matches = self.glob(text)
                 calls.append(f"# {at.keyword} {text}: the files it matched when imported")
                 out.uses_context = True
-                calls.extend(
-                    f".copy(context / {python_string(m)}, {dest.python()}{options})"
-                    for m in matches
-                )
+                for match in self.glob(text):
+                    verb, extra = self.local_verb(at.keyword, match, owner, mode, options)
+                    calls.append(
+                        f".{verb}(context / {python_string(match)}, {dest.python()}{extra})"
+                    )
                 continue
             if text is not None and any(c in text for c in "*?["):
                 raise _Refused(
                     f"COPY --from source {text!r} is a wildcard",
                     "copy the directory that holds the files",
                 )
+            verb, extra = "copy", options
             if source_stage is not None:
                 path = source if (text or "").startswith("/") else Value.of(Lit("/")) + source
                 if path.constant is not None:
@@ -768,8 +764,108 @@ class _Generator:
             else:
                 out.uses_context = True
                 expression = self.context_source(source)
-            calls.append(f".copy({expression}, {dest.python()}{options})")
+                if text is not None:
+                    normal = posixpath.normpath("/" + text).lstrip("/")
+                    verb, extra = self.local_verb(at.keyword, normal, owner, mode, options)
+            calls.append(f".{verb}({expression}, {dest.python()}{extra})")
         return calls
+
+    def add_remote(
+        self,
+        sources: list[Value],
+        dest: Value,
+        *,
+        checksum: str | None,
+        owner: str | None,
+        mode: str | None,
+        line: int,
+    ) -> str | None:
+        """The ``.add(Url(...))`` call for an ``ADD`` of a URL; ``None`` for local sources."""
+        texts = [source.constant for source in sources]
+        if None in texts:
+            raise _Refused(
+                "ADD of a source that depends on a build argument: whether ADD unpacks it "
+                "(or fetches it) depends on what it names, which is not known when importing",
+                "name the file or URL, or use COPY for a plain file",
+            )
+        remote = [
+            t
+            for t in texts
+            if t is not None
+            and (re.match(r"^[a-z][a-z0-9+.-]*://", t, re.IGNORECASE) or t.startswith("git@"))
+        ]
+        if not remote:
+            if checksum is not None:
+                raise _Refused(
+                    "ADD --checksum applies to a URL; this ADD names local files",
+                    "drop --checksum (the context's files are covered by the plan's digest)",
+                )
+            return None
+        url = remote[0]
+        if not url.lower().startswith(("http://", "https://")):
+            raise _Refused(
+                f"ADD of {url} is not supported: only http:// and https:// URLs are",
+                "fetch it in a RUN step (git clone, or a stage), or copy a local checkout",
+            )
+        if len(sources) > 1:
+            raise _Refused(
+                "ADD of a URL with other sources in one instruction",
+                "give each URL its own ADD --checksum=sha256:... line",
+            )
+        if checksum is None:
+            raise _Refused(
+                f"ADD of the URL {url} has no --checksum: a pipeline adds a remote file only "
+                "with the sha256 of its content",
+                f"write ADD --checksum=sha256:<64 hex digits> {url} ... "
+                f"(`curl -fsSL '{url}' | sha256sum` prints it), then import again",
+            )
+        if mode is not None:
+            self.notes.append(
+                f"{self.dockerfile.path}:{line}: ADD --chmod of a URL: Docker 20.10 ignores it"
+                " (the file is 0600), Docker 24+ and the pipeline apply it"
+            )
+        arguments = [f"Url({python_string(url)}, sha256={python_string(checksum)})", dest.python()]
+        arguments += [
+            f"{name}={value}" for name, value in (("owner", owner), ("mode", mode)) if value
+        ]
+        return f".add({', '.join(arguments)})"
+
+    def local_verb(
+        self, keyword: str, path: str, owner: str | None, mode: str | None, options: str
+    ) -> tuple[str, str]:
+        """The method and options for the context file ``path``: ``add`` (no options) for
+        an archive that ``ADD`` unpacks, else ``copy``, as Docker copies any other file."""
+        if keyword == "ADD" and path and self.is_archive(path, owner, mode):
+            return "add", ""
+        return "copy", options
+
+    def is_archive(self, path: str, owner: str | None, mode: str | None) -> bool:
+        """Whether ``ADD`` unpacks the context file ``path`` (a tar archive, by content,
+        as Docker tests it); an archive with ``--chown`` or ``--chmod`` is refused."""
+        full = self.context / path
+        if not full.is_file():
+            return False
+        try:
+            compression = archive_compression(full)
+        except OSError as exc:
+            raise _Refused(
+                f"cannot read {path}: {exc.strerror or exc}", "make it readable"
+            ) from None
+        if compression is None:
+            return False
+        if compression == "zstd":
+            raise _Refused(
+                f"ADD of the zstd archive {path}: Docker 20.10 copies it, newer Dockers unpack it",
+                "recompress it with gzip, bzip2 or xz",
+            )
+        if owner is not None or mode is not None:
+            raise _Refused(
+                f"ADD --chown/--chmod of the archive {path}: Docker applies them only to the "
+                "directories it creates, not to the archive's entries, which a pipeline does "
+                "not express",
+                "drop the flag and set owners in the archive, or chown in a RUN step",
+            )
+        return True
 
     def glob(self, pattern: str) -> list[str]:
         """The context's paths that ``pattern`` matches (Go's filepath.Match, per path
@@ -842,6 +938,8 @@ class _Generator:
             imports.append("Context")
         if any("CacheMount(" in body for body in bodies):
             imports.append("CacheMount")
+        if any("Url(" in body for body in bodies):
+            imports.append("Url")
         if out.uses_secret:
             imports.append("Secret")
         source = self.dockerfile.path.name
@@ -884,6 +982,17 @@ class _Generator:
         base = self.output.parent if self.output is not None else Path.cwd()
         relative = os.path.relpath(self.context, base.resolve())
         return Path(relative).as_posix()
+
+
+def _checksum(value: str) -> str:
+    """The hex sha256 of ``ADD --checksum=sha256:<hex>``."""
+    algorithm, _, digest = value.partition(":")
+    if algorithm != "sha256" or not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise _Refused(
+            f"ADD --checksum={value} is not sha256:<64 lowercase hex digits>",
+            "give the file's sha256 (`sha256sum` prints it); other digests are not supported",
+        )
+    return digest
 
 
 def _kwarg(name: str, expression: str) -> str:
