@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from framework import BuildError, Image, Url, build, compile
+from framework import BuildError, Image, Url, build, compile, render
 from framework.downloads import cache_dir, cached, fetch, fetch_plan
 from framework.engines import DockerEngine
+from framework.engines.staging import stage_context
 from framework.progress import SilentProgress
 from tests.loopback_http import closed_port, serve
 
@@ -112,3 +113,17 @@ def test_the_cli_reports_a_failed_download_as_a_build_failure_in_json(tmp_path: 
     assert report["step"] == f"1: ADD http://127.0.0.1:{port}/tool -> /usr/local/bin/tool"
     assert report["where"] == f"{pipeline}:6"
     assert "Connection refused" in report["message"]
+
+
+def test_render_output_stages_the_verified_download_beside_the_dockerfile(tmp_path: Path) -> None:
+    with serve({"/tool.sh": (BODY, MODIFIED)}) as server:
+        url = Url(server.url("/tool.sh"), sha256=SHA)
+        rendered = render(compile(Image.from_("debian").add(url, "/usr/local/bin/", mode=0o755)))
+        out = tmp_path / "out"
+        stage_context(rendered.context, out, link=False)
+    (entry,) = rendered.context
+    staged = out / entry.name
+    assert staged.read_bytes() == BODY
+    assert staged.stat().st_mtime == MODIFIED_EPOCH
+    assert not staged.samefile(cached(url) or staged.parent)  # a copy: editing it is safe
+    assert f'COPY --chmod=0755 ["{entry.name}", "/usr/local/bin/tool.sh"]' in rendered.dockerfile
