@@ -12,6 +12,7 @@ Staging therefore checks again, on the files it actually reads:
 - a fifo, socket or device, or a file or directory that cannot be read, is refused with
   a :class:`SpecError` naming it and how to leave it out, never sent empty or skipped;
   so is a directory more than :data:`MAX_DEPTH` levels below the context root;
+- an archive that an add step unpacks must still be a tar archive;
 - the context's patterns (``.dockerignore``, ``include``/``exclude``) decide what is
   sent; a directory appears when it is selected itself or holds something sent, as with
   Docker (an excluded directory with nothing re-included below it is absent).
@@ -34,6 +35,7 @@ from framework.errors import SpecError
 from framework.render import ContextEntry
 from framework.spec import Inline
 from framework.spec._base import where
+from framework.spec.archives import archive_compression
 from framework.spec.sources import ContextPath
 from framework.spec.steps import INLINE_MODE
 from framework.spec.urls import Url
@@ -105,6 +107,20 @@ def _stage_entries(entries: tuple[ContextEntry, ...], root: Path, link: bool) ->
             _stage_download(source, target, link)
         else:
             stage_source(source, target, link=link)
+            if entry.unpacked:
+                _refuse_unless_archive(source, target)
+
+
+def _refuse_unless_archive(source: ContextPath, staged: Path) -> None:
+    """An archive an add step unpacks must still be one: Docker would copy anything else."""
+    if archive_compression(staged) in (None, "zstd"):
+        raise SpecError(
+            f"add source {source.path!r} is no longer a tar archive (plain, gzip, bzip2 or "
+            "xz): it changed after the image was declared, and Docker's ADD would copy it "
+            "instead of unpacking it; nothing was built",
+            fix="restore the archive, or build again from an unchanging checkout",
+            where=where(source.origin),
+        )
 
 
 def _stage_download(source: Url, target: Path, link: bool) -> None:

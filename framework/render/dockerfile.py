@@ -83,6 +83,8 @@ class ContextEntry:
 
     name: str
     source: ContextPath | Inline | Url
+    unpacked: bool = False
+    """An add step unpacks it: the engine checks it is still a tar archive when staged."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -174,8 +176,9 @@ class _State:
             )
         return "${" + name + "}"
 
-    def entry(self, source: ContextPath | Inline | Url) -> str:
-        """The context name under which ``source`` is sent (equal sources share one)."""
+    def entry(self, source: ContextPath | Inline | Url, *, unpacked: bool = False) -> str:
+        """The context name under which ``source`` is sent (equal sources share one);
+        ``unpacked``: an add step unpacks it."""
         if isinstance(source, Inline):
             identity = ["inline", source.sha256]
         elif isinstance(source, Url):
@@ -188,7 +191,9 @@ class _State:
         while name in self.entries and _key(self.entries[name].source) != _key(source):
             suffix += 1
             name = f"{base}-{suffix}"
-        self.entries[name] = ContextEntry(name=name, source=source)
+        known = self.entries.get(name)
+        unpacked = unpacked or (known is not None and known.unpacked)
+        self.entries[name] = ContextEntry(name=name, source=source, unpacked=unpacked)
         return name
 
 
@@ -255,7 +260,8 @@ def _render_step(plan: BuildPlan, stage: Stage, number: int, state: _State) -> s
             source = plan.stage(step.stage).name
             return f"COPY --from={source}{flags} {_json_path_list([step.path, step.written])}"
         case AddArchiveOp():
-            return f"ADD {_json_path_list([state.entry(step.source), step.written])}"
+            name = state.entry(step.source, unpacked=True)
+            return f"ADD {_json_path_list([name, step.written])}"
         case AddUrlOp():
             flags = _copy_flags(None if step.owner == DEFAULT_OWNER else step.owner, step.mode)
             return f"COPY{flags} {_json_path_list([state.entry(step.source), step.written])}"

@@ -12,8 +12,9 @@ import anyio
 import pytest
 from dagger import dag
 
-from framework import Context, Image, Url, compile, render
+from framework import Context, Image, SpecError, Url, compile, render
 from framework.engines.dagger import DaggerMapping, Unsupported
+from framework.engines.staging import stage_context
 from framework.plan import AddArchiveOp, AddUrlOp, describe_step
 from framework.size.mapping import lineage_steps
 from tests.engines.test_dagger_mapping import calls, staged_path
@@ -129,3 +130,16 @@ def test_the_size_report_knows_which_instruction_each_add_renders_as(ctx: Contex
     url = Url("http://127.0.0.1:1/tool", sha256=SHA)
     plan = compile(Image.from_("debian").add(ctx / "vendor.tar.gz", "/opt/").add(url, "/t"))
     assert [word for _, _, word in lineage_steps(plan, plan.target)] == ["ADD", "COPY"]
+
+
+def test_an_archive_replaced_by_another_file_after_declaration_is_refused_when_staged(
+    ctx: Context, tmp_path: Path
+) -> None:
+    image = Image.from_("debian").add(ctx / "vendor.tar.gz", "/opt/")
+    (ctx.path / "vendor.tar.gz").write_text("now a text file\n")
+    rendered = render(compile(image))
+    assert [entry.unpacked for entry in rendered.context] == [True]
+    with pytest.raises(SpecError, match="no longer a tar archive") as caught:
+        stage_context(rendered.context, tmp_path / "staged")
+    assert str(caught.value.where).startswith("tests/plan/test_add_plan.py:")
+    assert not (tmp_path / "staged").exists()
