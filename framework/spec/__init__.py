@@ -7,7 +7,7 @@ made.
 
 from framework.spec._base import Origin
 from framework.spec.image import Image, StagePath
-from framework.spec.mounts import CacheMount, Secret, SecretUse
+from framework.spec.mounts import Bind, CacheMount, Secret, SecretUse, Tmpfs
 from framework.spec.sources import Context, ContextPath, Inline
 from framework.spec.steps import (
     Cmd,
@@ -27,6 +27,7 @@ from framework.spec.steps import (
 )
 
 __all__ = [
+    "Bind",
     "CacheMount",
     "Cmd",
     "Context",
@@ -47,6 +48,7 @@ __all__ = [
     "StagePath",
     "Step",
     "StopSignal",
+    "Tmpfs",
     "User",
     "Volume",
     "Workdir",
