@@ -165,3 +165,12 @@ def test_a_context_bind_lowers_to_its_source(ctx: Context) -> None:
     (op,) = plan.target.steps
     assert isinstance(op, RunOp)
     assert op.mounts == (ContextBind(ctx / ".", "/src", False),)
+
+
+def test_the_stage_graph_labels_a_bound_stage() -> None:
+    from framework.render.graph import to_mermaid
+
+    builder = Image.from_("golang:1.19").run("make").named("builder")
+    image = Image.from_("x").run("ls", mounts=Bind(builder / "/out", "/in"))
+    assert "-->|bind|" in to_mermaid(compile(image))
+    assert "-->|copy|" in to_mermaid(compile(image.copy(builder / "/out", "/out")))
