@@ -30,8 +30,15 @@ if TYPE_CHECKING:
     # StagePath refers to Image; framework.spec.image completes Bind's types.
     from framework.spec.image import StagePath
 
-__all__ = ["DEFAULT_CACHE_MODE", "Bind", "CacheMount", "Secret", "SecretUse", "Tmpfs"]
-__all__ += ["declaring_function"]
+__all__ = [
+    "DEFAULT_CACHE_MODE",
+    "Bind",
+    "CacheMount",
+    "Secret",
+    "SecretUse",
+    "Tmpfs",
+    "declaring_function",
+]
 
 DEFAULT_CACHE_MODE = 0o755
 """The mode of a new cache directory, as a Dockerfile's ``--mount=type=cache`` makes it."""
