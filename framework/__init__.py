@@ -22,7 +22,7 @@ from framework.errors import (
     SpecError,
     UsageError,
 )
-from framework.spec import CacheMount, Context, Image, Inline, Secret, Url
+from framework.spec import Bind, CacheMount, Context, Image, Inline, Secret, Tmpfs, Url
 
 if typing.TYPE_CHECKING:
     from framework.build import build, build_async
@@ -80,6 +80,7 @@ class _Package(types.ModuleType):
 sys.modules[__name__].__class__ = _Package
 
 __all__ = [
+    "Bind",
     "BuildError",
     "BuildPlan",
     "BuildResult",
@@ -99,6 +100,7 @@ __all__ = [
     "SilentProgress",
     "SpecError",
     "StepReport",
+    "Tmpfs",
     "Url",
     "UsageError",
     "build",

@@ -410,7 +410,7 @@ class _Generator:
                 "write the file with .copy(Inline('...'), '/path'), or the commands as one RUN",
             )
         if keyword == "RUN":
-            return self.run_(at, scope, out)
+            return self.run_(at, stage, scope, out)
         if keyword in ("COPY", "ADD"):
             return self.copy(at, stage, scope, out)
         if keyword in ("CMD", "ENTRYPOINT"):
@@ -623,14 +623,13 @@ class _Generator:
             command_text = python_string(command.strip())
         return f".healthcheck({', '.join([command_text, *options])})"
 
-    def run_(self, at: Instruction, scope: _Scope, out: _Output) -> list[str]:
-        caches: list[str] = []
-        secrets: list[str] = []
+    def run_(self, at: Instruction, stage: _Stage, scope: _Scope, out: _Output) -> list[str]:
+        found: dict[str, list[str]] = {"cache": [], "secret": [], "mount": []}
         network = True
         for flag, value in at.flags:
             if flag == "mount" and value is not None:
-                kind, text = self.mount(value)
-                (caches if kind == "cache" else secrets).append(text)
+                kind, text = self.mount(value, stage, out)
+                found[kind].append(text)
             elif flag == "network" and value in ("none", "default"):
                 network = value == "default"
             else:
@@ -638,6 +637,7 @@ class _Generator:
                     f"RUN --{flag}{'=' + value if value else ''} is not supported",
                     "drop the flag",
                 )
+        caches, secrets, mounts = found["cache"], found["secret"], found["mount"]
         if secrets:
             out.uses_secret = True
         words = at.json_form()
@@ -650,35 +650,38 @@ class _Generator:
             options.append(f"cache={caches[0] if len(caches) == 1 else python_list_raw(caches)}")
         if secrets:
             options.append(f"secrets={python_list_raw(secrets)}")
+        if mounts:
+            options.append(f"mounts={mounts[0] if len(mounts) == 1 else python_list_raw(mounts)}")
         if not network:
             options.append("network=False")
         return [f".run({', '.join(options)})"]
 
-    def mount(self, spec: str) -> tuple[str, str]:
+    def mount(self, spec: str, stage: _Stage, out: _Output) -> tuple[str, str]:
         fields: dict[str, str] = {}
         for part in spec.split(","):
             key, eq, value = part.partition("=")
             fields[key.strip().lower()] = value.strip() if eq else "true"
         kind = fields.pop("type", "bind")
         target = next((fields.pop(k) for k in ("target", "dst", "destination") if k in fields), "")
-        if kind == "cache":
-            mount_id = fields.pop("id", None)
-            sharing = fields.pop("sharing", None)
-            if fields:
-                raise _Refused(
-                    f"RUN --mount=type=cache option {sorted(fields)[0]!r} is not supported",
-                    "keep target, id and sharing only",
-                )
+        if kind in ("cache", "bind", "tmpfs"):
             if not target:
-                raise _Refused("a cache mount needs a target", "add target=/path")
-            if mount_id is None and sharing is None:
-                return "cache", python_string(target)
-            args = [f"target={python_string(target)}"]
-            if mount_id is not None:
-                args.append(f"id={python_string(mount_id)}")
-            if sharing is not None:
-                args.append(f"sharing={python_string(sharing)}")
-            return "cache", f"CacheMount({', '.join(args)})"
+                raise _Refused(f"a {kind} mount needs a target", "add target=/path")
+            if not target.startswith("/"):
+                raise _Refused(
+                    f"{kind} mount target {target!r} is relative; a pipeline's mount targets"
+                    " are absolute",
+                    "give the absolute path (the WORKDIR joined with it)",
+                )
+        if kind == "cache":
+            return "cache", _cache_mount(target, fields)
+        if kind == "bind":
+            return "mount", self.bind_mount(target, fields, stage, out)
+        if kind == "tmpfs":
+            size = fields.pop("size", None)
+            _refuse_other_options("tmpfs", fields, "keep target and size only")
+            if size is None:
+                return "mount", f"Tmpfs({python_string(target)})"
+            return "mount", f"Tmpfs({python_string(target)}, size={ram_bytes(size)})"
         if kind == "secret":
             secret_id = fields.pop("id", None) or (posixpath.basename(target) if target else "")
             fields.pop("required", None)
@@ -700,9 +703,46 @@ class _Generator:
             )
         raise _Refused(
             f"RUN --mount=type={kind} is not supported",
-            "copy the files in with COPY (a bind mount), or write to a directory the step"
-            " removes (tmpfs)",
+            "mount a secret file instead (Secret.file(...).as_file(...)) or copy what the step"
+            " needs",
         )
+
+    def bind_mount(self, target: str, fields: dict[str, str], stage: _Stage, out: _Output) -> str:
+        """``Bind(source, target[, rw=True])`` from a bind mount's options."""
+        source = next((fields.pop(k) for k in ("source", "src") if k in fields), "")
+        origin = fields.pop("from", None)
+        writable = _flag(fields, ("rw", "readwrite"), ("ro", "readonly"))
+        _refuse_other_options("bind", fields, "keep target, source, from and rw only")
+        if origin is not None:
+            image = self.bind_stage(origin, stage)
+            path = posixpath.normpath("/" + source.lstrip("/"))
+            expression = f"{image} / {python_string(path)}"
+        else:
+            normal = posixpath.normpath("/" + source.lstrip("/")).lstrip("/")
+            if normal and not (self.context / normal).exists():
+                raise _Refused(
+                    f"bind source {source!r} is not in the context {self.context}",
+                    "check the path, or give the right context with --context",
+                )
+            out.uses_context = True
+            expression = f"context / {python_string(normal)}" if normal else "context"
+        rw = ", rw=True" if writable else ""
+        return f"Bind({expression}, {python_string(target)}{rw})"
+
+    def bind_stage(self, name: str, stage: _Stage) -> str:
+        """The variable of the stage ``name`` (an earlier one), else an image reference."""
+        if "$" in name:
+            raise _Refused("a bind mount's from= depends on a build argument", "name the stage")
+        other = self.stage_by_name(name)
+        if other is None:
+            return f"Image.from_({python_string(name)})"
+        if other.index >= stage.index:
+            raise _Refused(
+                f"RUN --mount=from={name} names this stage or a later one",
+                "name an earlier stage",
+            )
+        stage.uses.add(other.index)
+        return other.var
 
     def copy(self, at: Instruction, stage: _Stage, scope: _Scope, out: _Output) -> list[str]:
         owner = mode = source_stage = checksum = None
@@ -936,10 +976,9 @@ class _Generator:
         imports = ["Image", "build", "run_script"]
         if out.uses_context:
             imports.append("Context")
-        if any("CacheMount(" in body for body in bodies):
-            imports.append("CacheMount")
-        if any("Url(" in body for body in bodies):
-            imports.append("Url")
+        for name in ("CacheMount", "Bind", "Tmpfs", "Url"):
+            if any(f"{name}(" in body for body in bodies):
+                imports.append(name)
         if out.uses_secret:
             imports.append("Secret")
         source = self.dockerfile.path.name
@@ -1022,6 +1061,70 @@ def _env_dict(bindings: dict[str, Binding]) -> str:
 
 def python_list(words: list[str]) -> str:
     return "[" + ", ".join(python_string(w) for w in words) + "]"
+
+
+def _cache_mount(target: str, fields: dict[str, str]) -> str:
+    """``"target"`` or ``CacheMount(...)`` from a cache mount's options; a Dockerfile's
+    defaults (sharing shared, mode 0755, uid and gid 0) are the pipeline's too."""
+    args = [f"target={python_string(target)}"]
+    if "id" in fields:
+        args.append(f"id={python_string(fields.pop('id'))}")
+    sharing = fields.pop("sharing", "shared")
+    if sharing not in ("shared", "private", "locked"):
+        raise _Refused(f"cache sharing {sharing!r} is not shared, private or locked", "fix it")
+    if sharing != "shared":
+        args.append(f"sharing={python_string(sharing)}")
+    mode = fields.pop("mode", None)
+    if mode is not None:
+        if not re.fullmatch(r"0?[0-7]{1,4}", mode):
+            raise _Refused(f"cache mount mode {mode!r} is not octal", "give e.g. mode=0755")
+        if int(mode, 8) != 0o755:
+            args.append(f"mode=0o{int(mode, 8):o}")
+    for name in ("uid", "gid"):
+        value = fields.pop(name, None)
+        if value is None:
+            continue
+        if not value.isdigit():
+            raise _Refused(f"cache mount {name} {value!r} is not a number", f"give {name}=1000")
+        if int(value):
+            args.append(f"{name}={int(value)}")
+    _refuse_other_options("cache", fields, "keep target, id, sharing, mode, uid and gid")
+    return python_string(target) if len(args) == 1 else f"CacheMount({', '.join(args)})"
+
+
+def _refuse_other_options(kind: str, fields: dict[str, str], fix: str) -> None:
+    if fields:
+        raise _Refused(
+            f"RUN --mount=type={kind} option {sorted(fields)[0]!r} is not supported", fix
+        )
+
+
+def _flag(fields: dict[str, str], yes: tuple[str, ...], no: tuple[str, ...]) -> bool:
+    """Whether a mount's boolean option is on: ``rw``/``rw=true``; ``ro`` turns it off."""
+    value = False
+    for key in (*yes, *no):
+        if key in fields:
+            text = fields.pop(key).lower()
+            if text not in ("true", "false"):
+                raise _Refused(f"mount option {key}={text!r} is not true or false", "fix it")
+            value = (text == "true") == (key in yes)
+    return value
+
+
+_RAM = re.compile(r"(\d+(?:\.\d+)*) ?([kmgtp])?i?b?", re.IGNORECASE)
+
+
+def ram_bytes(text: str) -> int:
+    """A tmpfs ``size=`` in bytes, read as the Dockerfile frontend does (``64m``, ``1g``,
+    ``512kib``: binary units, Docker's ``RAMInBytes``)."""
+    match = _RAM.fullmatch(text.strip())
+    if match is None:
+        raise _Refused(f"tmpfs size {text!r} is not a size", "give bytes, or e.g. 64m or 1g")
+    unit = "kmgtp".find((match[2] or " ").lower()) + 1
+    size = int(float(match[1]) * 1024**unit)
+    if size <= 0:
+        raise _Refused(f"tmpfs size {text!r} is not positive", "give a positive size")
+    return size
 
 
 def python_list_raw(expressions: list[str]) -> str:

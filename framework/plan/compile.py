@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any, assert_never
 
 from framework.errors import SpecError
+from framework.plan.binds import ContextBind, StageBind
 from framework.plan.model import BuildPlan, Stage
 from framework.plan.ops import (
     AddArchiveOp,
@@ -41,6 +42,7 @@ from framework.plan.ops import (
 )
 from framework.spec import (
     Add,
+    Bind,
     Cmd,
     Copy,
     Entrypoint,
@@ -55,6 +57,7 @@ from framework.spec import (
     Shell,
     StagePath,
     StopSignal,
+    Tmpfs,
     Url,
     User,
     Volume,
@@ -115,11 +118,7 @@ class _Collector:
             )
         self.visiting.add(key)
         base_stage = self.visit(image.base) if isinstance(image.base, Image) else None
-        stage_refs = {
-            id(step): self.visit(step.source.image)
-            for step in image.steps
-            if isinstance(step, Copy) and isinstance(step.source, StagePath)
-        }
+        stage_refs = {id(path): self.visit(path.image) for path in _stage_paths(image.steps)}
         base = image.base if isinstance(image.base, str) else None
         stage_id = _digest(base, base_stage, image.steps, stage_refs)
         self.visiting.discard(key)
@@ -158,6 +157,28 @@ class _Collector:
         return tuple(named)
 
 
+def _stage_paths(steps: tuple[Step, ...]) -> list[StagePath]:
+    """The paths of other images the steps copy or bind, in order (keys of stage refs)."""
+    found: list[object] = []
+    for step in steps:
+        if isinstance(step, Copy):
+            found.append(step.source)
+        elif isinstance(step, Run):
+            found += [m.source for m in step.mounts if isinstance(m, Bind)]
+    return [path for path in found if isinstance(path, StagePath)]
+
+
+def _lower_mount(
+    mount: Bind | Tmpfs, stage_refs: dict[int, str]
+) -> ContextBind | StageBind | Tmpfs:
+    if isinstance(mount, Tmpfs):
+        return mount
+    source = mount.source
+    if isinstance(source, StagePath):
+        return StageBind(stage_refs[id(source)], source.path, mount.target, mount.rw)
+    return ContextBind(source, mount.target, mount.rw)
+
+
 def _lower(step: Step, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep:
     """``step`` as the operation it means at this point of its stage (updates ``state``)."""
     match step:
@@ -170,6 +191,7 @@ def _lower(step: Step, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep
                 command=step.command(),
                 cache=step.cache,
                 secrets=step.secrets,
+                mounts=tuple(_lower_mount(m, stage_refs) for m in step.mounts),
                 network=step.network,
                 origin=step.origin,
             )
@@ -230,7 +252,7 @@ def _lower_copy(step: Copy, state: _Lowering, stage_refs: dict[int, str]) -> Pla
             into = step.into_directory
             file_dest = posixpath.join(dest, posixpath.basename(source.path)) if into else dest
             return StageCopyOp(
-                stage=stage_refs[id(step)],
+                stage=stage_refs[id(source)],
                 path=source.path,
                 dest=dest,
                 file_dest=file_dest,
@@ -306,13 +328,24 @@ def _digest(
 
 def _canonical(step: Step, stage_refs: dict[int, str]) -> dict[str, Any]:
     """What a step means, as JSON: no origins, no secret sources or values."""
-    data: dict[str, Any] = step.as_json(exclude={"source", "secrets"})
+    data: dict[str, Any] = step.as_json(exclude={"source", "secrets", "mounts"})
     if isinstance(step, Copy | Add):
-        data["source"] = _canonical_source(step.source, stage_refs.get(id(step)))
+        data["source"] = _canonical_source(step.source, stage_refs.get(id(step.source)))
     if isinstance(step, Run):
         data["secrets"] = [
             {"id": use.secret.id, "env": use.env, "path": use.path} for use in step.secrets
         ]
+        if step.mounts:  # absent when none, so older descriptions keep their stage ids
+            data["mounts"] = [
+                m.as_json()
+                if isinstance(m, Tmpfs)
+                else {
+                    "bind": _canonical_source(m.source, stage_refs.get(id(m.source))),
+                    "target": m.target,
+                    "rw": m.rw,
+                }
+                for m in step.mounts
+            ]
     return data
 
 

@@ -24,8 +24,9 @@ import shlex
 from dataclasses import dataclass
 from typing import Literal, assert_never
 
+from framework.plan.binds import ContextBind, StageBind
 from framework.spec._base import Origin
-from framework.spec.mounts import CacheMount, SecretUse
+from framework.spec.mounts import CacheMount, SecretUse, Tmpfs
 from framework.spec.sources import ContextPath, Inline
 from framework.spec.urls import Url
 
@@ -55,12 +56,14 @@ __all__ = [
 @dataclass(frozen=True)
 class RunOp:
     """Run ``argv`` (exactly what executes: the per-step env and secret variables are set by
-    a ``/bin/sh`` prelude); ``command`` is the command as a person reads it."""
+    a ``/bin/sh`` prelude); ``command`` is the command as a person reads it. ``mounts``
+    are this step's bind and tmpfs mounts, in the order given."""
 
     argv: tuple[str, ...]
     command: str
     cache: tuple[CacheMount, ...] = ()
     secrets: tuple[SecretUse, ...] = ()
+    mounts: tuple[ContextBind | StageBind | Tmpfs, ...] = ()
     network: bool = True
     origin: Origin | None = None
 

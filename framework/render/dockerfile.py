@@ -25,6 +25,10 @@ the built image holds exactly the value in the spec:
   verified by the framework before the build and sent like a context file, written as a
   ``COPY`` with the add step's owner and mode (no frontend from Docker 20.10 on can
   verify a checksum of its own: ``ADD --checksum`` needs Docker 24+);
+  a bind mount of a context path is sent the same way and mounted with
+  ``--mount=type=bind,source=c-<hash>``;
+- mount paths are written bare: the spec keeps them to characters a ``--mount`` option
+  carries unquoted. Cache options equal to the frontend's defaults are left out;
 - paths are written as the user spelled them (``CopyOp.written``): a relative one
   resolves against the WORKDIR the plan resolved it against. A copy from the context
   owned by root (the plan's default) carries no ``--chown``: it is Docker's default.
@@ -61,8 +65,10 @@ from framework.plan import (
     WorkdirOp,
     changes_filesystem,
 )
+from framework.plan.binds import ContextBind, StageBind
 from framework.render.features import BASELINE, Features
-from framework.spec import Inline
+from framework.spec import CacheMount, Inline, Tmpfs
+from framework.spec.mounts import DEFAULT_CACHE_MODE
 from framework.spec.sources import ContextPath
 from framework.spec.steps import DEFAULT_OWNER, go_duration
 from framework.spec.urls import Url
@@ -250,7 +256,7 @@ def _render_step(plan: BuildPlan, stage: Stage, number: int, state: _State) -> s
     step = stage.steps[number]
     match step:
         case RunOp():
-            return _render_run(step)
+            return _render_run(plan, step, state)
         case CopyOp():
             return _render_copy(step, state)
         case StageCopyOp():
@@ -349,17 +355,47 @@ def _within(path: str, parent: str) -> bool:
     return path == parent or path.startswith(parent.rstrip("/") + "/")
 
 
-def _render_run(step: RunOp) -> str:
-    mounts = [
-        f"--mount=type=cache,target={m.target},id={m.cache_id},sharing={m.sharing}"
-        for m in step.cache
-    ]
+def _render_run(plan: BuildPlan, step: RunOp, state: _State) -> str:
+    mounts = [_cache_mount(m) for m in step.cache]
+    mounts += [_mount(plan, m, state) for m in step.mounts]
     mounts += [
         f"--mount=type=secret,id={use.secret.id},target={use.mount_path}" for use in step.secrets
     ]
     if not step.network:
         mounts.append("--network=none")
     return " ".join(["RUN", *mounts, _json(step.argv)])
+
+
+def _cache_mount(mount: CacheMount) -> str:
+    """Options equal to the frontend's defaults are left out (``sharing=shared``,
+    ``mode=0755``, ``uid=0``, ``gid=0``); the id is always written (ours is not the
+    frontend's default, the target)."""
+    options = [f"type=cache,target={mount.target},id={mount.cache_id}"]
+    if mount.sharing != "shared":
+        options.append(f"sharing={mount.sharing}")
+    if mount.mode != DEFAULT_CACHE_MODE:
+        options.append(f"mode={mount.mode:04o}")
+    options += [
+        f"{name}={value}" for name, value in (("uid", mount.uid), ("gid", mount.gid)) if value
+    ]
+    return "--mount=" + ",".join(options)
+
+
+def _mount(plan: BuildPlan, mount: ContextBind | StageBind | Tmpfs, state: _State) -> str:
+    """A bind mount of a staged context entry or of another stage's path (read-only
+    unless ``rw``, the frontend's default), or a tmpfs (``size`` in bytes)."""
+    match mount:
+        case ContextBind():
+            source = f"source={state.entry(mount.source)},target={mount.target}"
+        case StageBind():
+            name = plan.stage(mount.stage).name
+            source = f"source={mount.path},target={mount.target},from={name}"
+        case Tmpfs():
+            size = "" if mount.size is None else f",size={mount.size}"
+            return f"--mount=type=tmpfs,target={mount.target}{size}"
+        case _:
+            assert_never(mount)
+    return f"--mount=type=bind,{source}{',rw' if mount.rw else ''}"
 
 
 def _render_copy(step: CopyOp, state: _State) -> str:

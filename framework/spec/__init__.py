@@ -7,7 +7,7 @@ made.
 
 from framework.spec._base import Origin
 from framework.spec.image import Image, StagePath
-from framework.spec.mounts import CacheMount, Secret, SecretUse
+from framework.spec.mounts import Bind, CacheMount, Secret, SecretUse, Tmpfs
 from framework.spec.sources import Context, ContextPath, Inline
 from framework.spec.steps import (
     Add,
@@ -30,6 +30,7 @@ from framework.spec.urls import Url
 
 __all__ = [
     "Add",
+    "Bind",
     "CacheMount",
     "Cmd",
     "Context",
@@ -50,6 +51,7 @@ __all__ = [
     "StagePath",
     "Step",
     "StopSignal",
+    "Tmpfs",
     "Url",
     "User",
     "Volume",

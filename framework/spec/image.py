@@ -38,7 +38,7 @@ from framework.spec._base import (
     where,
 )
 from framework.spec.expansion import warn_literal_references
-from framework.spec.mounts import CacheMount, SecretUse
+from framework.spec.mounts import Bind, CacheMount, SecretUse, Tmpfs
 from framework.spec.sources import Context, ContextPath, Inline
 from framework.spec.steps import (
     Add,
@@ -132,6 +132,31 @@ def _cache_mounts(cache: object, origin: Origin | None) -> list[str | CacheMount
     raise SpecError(
         f"run cache is a {type(cache).__name__}",
         fix="give a mount path, a CacheMount, or a list of them",
+        where=where(origin),
+    )
+
+
+def _mounts(mounts: object, origin: Origin | None) -> tuple[Bind | Tmpfs, ...]:
+    items = [mounts] if isinstance(mounts, Bind | Tmpfs) else mounts
+    if isinstance(items, Sequence) and not isinstance(items, str | bytes):
+        for item in items:
+            if isinstance(item, CacheMount):
+                raise SpecError(
+                    "run mounts got a CacheMount",
+                    fix="pass cache mounts with cache=: .run(..., cache=CacheMount(...))",
+                    where=where(origin),
+                )
+            if not isinstance(item, Bind | Tmpfs):
+                raise SpecError(
+                    f"run mounts got a {type(item).__name__}",
+                    fix="give Bind(context / 'path', '/target'), Bind(image / '/path',"
+                    " '/target') or Tmpfs('/target'), or a list of them",
+                    where=where(origin),
+                )
+        return tuple(items)
+    raise SpecError(
+        f"run mounts is a {type(mounts).__name__}",
+        fix="give a Bind or Tmpfs, or a list of them",
         where=where(origin),
     )
 
@@ -281,16 +306,19 @@ class Image:
         env: Mapping[str, str] | None = None,
         cache: str | CacheMount | Sequence[str | CacheMount] = (),
         secrets: Sequence[SecretUse] = (),
+        mounts: Bind | Tmpfs | Sequence[Bind | Tmpfs] = (),
         network: bool = True,
     ) -> Image:
         """Run ``command``: a list is exec form (no shell), a string runs under ``/bin/sh -c``.
 
         ``cache`` takes mount paths or :class:`CacheMount` values; ``secrets`` takes
-        ``Secret.env(...).as_env(...)`` / ``.as_file(...)`` uses.
+        ``Secret.env(...).as_env(...)`` / ``.as_file(...)`` uses; ``mounts`` takes
+        :class:`Bind` (``Bind(context / "src", "/src")``, ``Bind(builder / "/out",
+        "/in")``: mounted for this step, never copied) and :class:`Tmpfs` values.
         """
         origin = caller_origin()
         caches = _cache_mounts(cache, origin)
-        mounts = [
+        cache_mounts = [
             validated(CacheMount, origin, target=c) if isinstance(c, str) else c for c in caches
         ]
         argv, script = _command(command, "run", origin)
@@ -300,8 +328,9 @@ class Image:
             argv=argv,
             script=script,
             env=_pairs(env or {}, "env", origin),
-            cache=tuple(mounts),
+            cache=tuple(cache_mounts),
             secrets=tuple(secrets),
+            mounts=_mounts(mounts, origin),
             network=network,
             origin=origin,
         )
@@ -639,6 +668,7 @@ class StagePath(Model):
 
 
 complete_types(Copy, StagePath=StagePath)
+complete_types(Bind, StagePath=StagePath)
 
 
 def _check_reference(ref: str, origin: Origin | None) -> None:

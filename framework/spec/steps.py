@@ -22,7 +22,7 @@ from framework.spec._base import (
 )
 from framework.spec.archives import archive_compression
 from framework.spec.expansion import check_expandable
-from framework.spec.mounts import CacheMount, SecretUse
+from framework.spec.mounts import Bind, CacheMount, SecretUse, Tmpfs
 from framework.spec.sources import ContextPath, Inline
 from framework.spec.urls import Url
 
@@ -91,7 +91,9 @@ class Run(_Step):
     ``/bin/sh -c script``, or under the shell a :class:`Shell` step set. ``env`` adds
     variables for this step only (values literal; needs ``/bin/sh`` in the image).
     ``cache`` mounts persist between builds and never enter the image. ``secrets`` are
-    mounted for this step only. ``network=False`` runs without network access.
+    mounted for this step only, and so are ``mounts``: :class:`Bind` (a context or stage
+    path, read-only unless ``rw``) and :class:`Tmpfs`; nothing of theirs enters the
+    image. No two mounts share a target. ``network=False`` runs without network access.
     """
 
     kind: Literal["run"] = field(default="run", init=False)
@@ -100,6 +102,7 @@ class Run(_Step):
     env: tuple[tuple[str, str], ...] = ()
     cache: tuple[CacheMount, ...] = ()
     secrets: tuple[SecretUse, ...] = ()
+    mounts: tuple[Bind | Tmpfs, ...] = ()
     network: bool = True
 
     def _check(self) -> None:
@@ -117,12 +120,19 @@ class Run(_Step):
         for name, value in self.env:
             check_env_name(name)
             check_text(value, f"value of {name}")
-        targets = [m.target for m in self.cache] + [s.mount_path for s in self.secrets]
+        targets = [
+            posixpath.normpath(path)
+            for path in (
+                *(m.target for m in self.cache),
+                *(s.mount_path for s in self.secrets),
+                *(m.target for m in self.mounts),
+            )
+        ]
         duplicated = sorted({t for t in targets if targets.count(t) > 1})
         if duplicated:
             raise SpecError(
                 f"two mounts of this run step share the path {duplicated[0]!r}",
-                fix="give each cache mount and secret file its own path",
+                fix="give each cache, bind and tmpfs mount and secret file its own path",
             )
 
     def command(self) -> str:

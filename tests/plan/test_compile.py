@@ -280,7 +280,7 @@ def _variants(ctx: Context) -> dict[str, Image]:
         "run cache": base.run("echo hi", cache="/c"),
         "run cache other target": base.run("echo hi", cache="/d"),
         "run cache id": base.run("echo hi", cache=CacheMount(target="/c", id="c")),
-        "run cache sharing": base.run("echo hi", cache=CacheMount(target="/c", sharing="shared")),
+        "run cache sharing": base.run("echo hi", cache=CacheMount(target="/c", sharing="private")),
         "run secret env": base.run("echo hi", secrets=[token.as_env("TOKEN")]),
         "run secret other var": base.run("echo hi", secrets=[token.as_env("T2")]),
         "run secret file": base.run("echo hi", secrets=[token.as_file("/token")]),

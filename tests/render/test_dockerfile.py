@@ -453,7 +453,7 @@ def test_flask_golden_details(tmp_path: Path) -> None:
     (run,) = lines_of(rendered, "RUN")
     flags, rest = builder_flags(run)
     scoped = "pipeline-b0f39709fe45:/root/.cache/pip"  # scoped to the declaring pipeline
-    assert flags == [f"--mount=type=cache,target=/root/.cache/pip,id={scoped},sharing=locked"]
+    assert flags == [f"--mount=type=cache,target=/root/.cache/pip,id={scoped}"]
     assert json.loads(rest) == ["pip", "install", "-r", "requirements.txt"]
 
 

@@ -6,8 +6,12 @@ Dockerfile's, the mapping pins the meaning the spec gives (DESIGN.md §3):
 - exec: the plan's argv (``expand`` off, no entrypoint); per-step env and secret
   variables come from the ``/bin/sh`` prelude the plan writes, so values are literal
   and the image config is untouched;
-- cache and secret mounts are removed again after their step (Dagger keeps mounts on
-  the container; a Dockerfile ``RUN --mount`` lasts one step);
+- cache, secret, bind and tmpfs mounts are removed again after their step (Dagger
+  keeps mounts on the container; a Dockerfile ``RUN --mount`` lasts one step). A bind
+  of a directory is read-only unless ``rw``; Dagger cannot mount a single file
+  read-only, so a bound file is writable there (its writes are discarded all the same).
+  Context files are mounted owned by root, as Docker sends them. A cache's ``uid:gid``
+  is its owner; a cache ``mode`` other than ``0o755`` is refused (Dagger sets none);
 - paths and owners are the plan's (absolute, owner always given: Dagger would keep the
   source's owner);
 - workdir: missing directories are created, owned by the plan's owner, as BuildKit does;
@@ -48,9 +52,11 @@ from framework.plan import (
     WorkdirOp,
     changes_filesystem,
 )
-from framework.spec import Inline, Secret
+from framework.plan.binds import ContextBind, StageBind
+from framework.spec import Inline, Secret, Tmpfs
+from framework.spec.mounts import DEFAULT_CACHE_MODE
 from framework.spec.sources import ContextPath
-from framework.spec.steps import go_duration
+from framework.spec.steps import DEFAULT_OWNER, go_duration
 from framework.spec.urls import Url
 
 __all__ = ["AfterStep", "DaggerMapping", "Unsupported"]
@@ -123,7 +129,7 @@ class DaggerMapping:
     ) -> dagger.Container:
         match step:
             case RunOp():
-                return self._run(c, step)
+                return await self._run(c, step, built)
             case CopyOp():
                 return self._copy(c, step)
             case StageCopyOp():
@@ -166,17 +172,55 @@ class DaggerMapping:
             case _:
                 assert_never(step)
 
-    def _run(self, c: dagger.Container, step: RunOp) -> dagger.Container:
+    async def _mount(
+        self,
+        c: dagger.Container,
+        mount: ContextBind | StageBind | Tmpfs,
+        built: dict[str, dagger.Container],
+    ) -> dagger.Container:
+        match mount:
+            case Tmpfs():
+                return c.with_mounted_temp(mount.target, size=mount.size)
+            case ContextBind():
+                host = self._dag.host()
+                staged = self._staged(mount.source)
+                if mount.source.is_dir:
+                    directory = host.directory(staged)
+                    return c.with_mounted_directory(
+                        mount.target, directory, owner=DEFAULT_OWNER, read_only=not mount.rw
+                    )
+                return c.with_mounted_file(mount.target, host.file(staged), owner=DEFAULT_OWNER)
+            case StageBind():
+                source = built[mount.stage]
+                if await self._is_directory(source, mount.path):
+                    directory = source.directory(mount.path)
+                    return c.with_mounted_directory(mount.target, directory, read_only=not mount.rw)
+                return c.with_mounted_file(mount.target, source.file(mount.path))
+            case _:
+                assert_never(mount)
+
+    async def _run(
+        self, c: dagger.Container, step: RunOp, built: dict[str, dagger.Container]
+    ) -> dagger.Container:
         if not step.network:
             raise Unsupported("network=False: Dagger has no per-step network switch")
         mounted: list[str] = []
         for cache in step.cache:
-            c = c.with_mounted_cache(
-                cache.target,
-                self._dag.cache_volume(cache.cache_id),
-                sharing=_SHARING[cache.sharing],
-            )
+            if cache.mode != DEFAULT_CACHE_MODE:
+                raise Unsupported(
+                    f"cache mount mode {cache.mode:04o}: Dagger cannot set a cache's mode"
+                )
+            volume = self._dag.cache_volume(cache.cache_id)
+            sharing = _SHARING[cache.sharing]
+            if cache.uid or cache.gid:
+                owner = f"{cache.uid}:{cache.gid}"
+                c = c.with_mounted_cache(cache.target, volume, sharing=sharing, owner=owner)
+            else:
+                c = c.with_mounted_cache(cache.target, volume, sharing=sharing)
             mounted.append(cache.target)
+        for mount in step.mounts:
+            c = await self._mount(c, mount, built)
+            mounted.append(mount.target)
         for use in step.secrets:
             c = c.with_mounted_secret(use.mount_path, self._secret(use.secret))
             mounted.append(use.mount_path)
