@@ -37,6 +37,7 @@ from typing import assert_never
 
 from framework.errors import SpecError
 from framework.plan import (
+    ArgOp,
     BuildPlan,
     CmdOp,
     CopyOp,
@@ -110,6 +111,7 @@ def render(plan: BuildPlan, features: Features = BASELINE) -> RenderedBuild:
     target. The same plan and features always give the same bytes."""
     state = _State(features)
     blocks = [_render_stage(plan, stage, state) for stage in plan.stages]
+    _check_arg_names(plan, state)
     return RenderedBuild(
         dockerfile="\n".join(blocks),
         build_args=tuple(state.build_args.items()),
@@ -117,6 +119,24 @@ def render(plan: BuildPlan, features: Features = BASELINE) -> RenderedBuild:
         context=tuple(state.entries.values()),
         vertices=tuple(state.vertices),
     )
+
+
+def _check_arg_names(plan: BuildPlan, state: _State) -> None:
+    """Refuse a build-time variable named like a build argument the render passes (a
+    multi-line env value's): the build argument would override the ARG's value."""
+    for stage in plan.stages:
+        for step in stage.steps:
+            if not isinstance(step, ArgOp):
+                continue
+            for name, _ in step.values:
+                if name in state.build_args:
+                    raise SpecError(
+                        f"arg {name} shares its name with an env variable given a multi-line"
+                        " value, which the docker engine passes as the build argument"
+                        f" {name}, overriding the arg",
+                        fix="give the arg or the env variable another name",
+                        where=None if step.origin is None else str(step.origin),
+                    )
 
 
 def _multiline(text: str) -> bool:
@@ -200,10 +220,16 @@ def _render_stage(plan: BuildPlan, stage: Stage, state: _State) -> str:
         ([], [None] if stage.base is not None and stage.base_stage is None else [])
     ]
     scoped = False  # a build argument is declared in the current Dockerfile stage
+    declared_args: dict[str, str] = {}  # the user's ARG lines so far, by name
     for number, step in enumerate(stage.steps):
         if isinstance(step, RunOp) and scoped:
-            segments.append(([], []))  # FROM the segment before: its ARGs stay behind
+            # FROM the segment before: its ARGs stay behind; the user's are declared again.
+            segments.append((list(declared_args.values()), []))
             scoped = False
+        if isinstance(step, ArgOp):
+            for name, value in step.values:
+                declared_args.pop(name, None)
+                declared_args[name] = _render_arg(name, value)
         lines, vertex_steps = segments[-1]
         before = set(state.build_args)
         line = _render_step(plan, stage, number, state)
@@ -234,6 +260,8 @@ def _render_step(plan: BuildPlan, stage: Stage, number: int, state: _State) -> s
     match step:
         case RunOp():
             return _render_run(step)
+        case ArgOp():
+            return "\n".join(_render_arg(name, value) for name, value in step.values)
         case CopyOp():
             return _render_copy(step, state)
         case StageCopyOp():
@@ -270,6 +298,12 @@ def _render_step(plan: BuildPlan, stage: Stage, number: int, state: _State) -> s
             return f"SHELL {_json(step.argv)}"
         case _:
             assert_never(step)
+
+
+def _render_arg(name: str, value: str | None) -> str:
+    """``ARG NAME="value"``, quoted as an ENV value; ``ARG NAME`` for a platform variable
+    (BuildKit fills it)."""
+    return f"ARG {name}" if value is None else f"ARG {name}={_quote(value)}"
 
 
 def _render_healthcheck(step: HealthcheckOp) -> str:

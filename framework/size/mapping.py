@@ -15,6 +15,7 @@ from typing import assert_never
 
 from framework.lint.rules import shipped_stages_of
 from framework.plan import (
+    ArgOp,
     BuildPlan,
     CmdOp,
     CopyOp,
@@ -46,6 +47,8 @@ def _instruction(step: PlanStep) -> str | None:
             return "COPY"
         case EnvOp():
             return "ENV"
+        case ArgOp():
+            return None
         case LabelOp():
             single = [v for _, v in step.values if "\n" not in v and "\r" not in v]
             return "LABEL" if single else None

@@ -10,6 +10,7 @@ from framework.spec.image import Image, StagePath
 from framework.spec.mounts import CacheMount, Secret, SecretUse
 from framework.spec.sources import Context, ContextPath, Inline
 from framework.spec.steps import (
+    Arg,
     Cmd,
     Copy,
     Entrypoint,
@@ -27,6 +28,7 @@ from framework.spec.steps import (
 )
 
 __all__ = [
+    "Arg",
     "CacheMount",
     "Cmd",
     "Context",

@@ -6,6 +6,12 @@ Dockerfile's, the mapping pins the meaning the spec gives (DESIGN.md §3):
 - exec: the plan's argv (``expand`` off, no entrypoint); per-step env and secret
   variables come from the ``/bin/sh`` prelude the plan writes, so values are literal
   and the image config is untouched;
+- build-time variables (``RunOp.args``, ``EnvOp.args``): ``with_exec`` takes no
+  environment, so each is set with ``with_env_variable`` just before its step and
+  removed with ``without_env_variable`` right after: the image config never keeps one.
+  A name the container's environment already has (the base image's ``ENV``) is left
+  alone, as Docker lets ENV win over ARG; the platform variables are filled from the
+  platform built for (``platform``, else the engine's) and the engine's own;
 - cache and secret mounts are removed again after their step (Dagger keeps mounts on
   the container; a Dockerfile ``RUN --mount`` lasts one step);
 - paths and owners are the plan's (absolute, owner always given: Dagger would keep the
@@ -23,6 +29,8 @@ from typing import assert_never
 import dagger
 
 from framework.plan import (
+    ArgOp,
+    BuildArgs,
     BuildPlan,
     CmdOp,
     CopyOp,
@@ -42,6 +50,7 @@ from framework.plan import (
     WorkdirOp,
     changes_filesystem,
 )
+from framework.plan.platform_args import fill_platform_args
 from framework.spec import Inline, Secret
 from framework.spec.sources import ContextPath
 from framework.spec.steps import go_duration
@@ -56,6 +65,8 @@ _SHARING = {
 _PROTOCOL = {"tcp": dagger.NetworkProtocol.TCP, "udp": dagger.NetworkProtocol.UDP}
 
 IsDirectory = Callable[[dagger.Container, str], Awaitable[bool]]
+HasVariable = Callable[[dagger.Container, str], Awaitable[bool]]
+BuildPlatform = Callable[[], Awaitable[str]]
 AfterStep = Callable[[Stage, int, dagger.Container], Awaitable[None]]
 
 
@@ -71,7 +82,9 @@ class DaggerMapping:
     files (staged by :mod:`framework.engines.staging`, as for the docker engine);
     ``is_directory`` answers whether a path in a stage is a directory (a copy out of
     another image needs to know; the engine asks Dagger); ``platform`` (e.g.
-    ``linux/arm64``) applies to every stage. ``after_step`` is awaited with the stage,
+    ``linux/arm64``) applies to every stage. ``has_variable`` answers whether a
+    container's environment sets a name, and ``build_platform`` gives the engine's
+    platform (both ask Dagger unless given). ``after_step`` is awaited with the stage,
     the step's index and the container after each step that changes the filesystem
     (the engine evaluates it there, to show and report steps one by one).
     """
@@ -84,8 +97,13 @@ class DaggerMapping:
         is_directory: IsDirectory,
         platform: str | None = None,
         after_step: AfterStep | None = None,
+        has_variable: HasVariable | None = None,
+        build_platform: BuildPlatform | None = None,
     ) -> None:
         self._dag = client
+        self._has_variable = has_variable or _has_variable
+        self._build_platform = build_platform or self._default_platform
+        self._platforms: tuple[str, str] | None = None
         self._after_step = after_step
         self._platform = None if platform is None else dagger.Platform(platform)
         self._staged = staged
@@ -116,7 +134,10 @@ class DaggerMapping:
     ) -> dagger.Container:
         match step:
             case RunOp():
-                return self._run(c, step)
+                variables = await self._args(c, step.args)
+                return _unset(self._run(_set(c, variables), step), variables)
+            case ArgOp():
+                return c  # its meaning is in the RunOp.args and EnvOp.args after it
             case CopyOp():
                 return self._copy(c, step)
             case StageCopyOp():
@@ -131,9 +152,12 @@ class DaggerMapping:
             case CmdOp():
                 return c.with_default_args(list(step.argv))
             case EnvOp():
+                variables = await self._args(c, step.args)
+                c = _set(c, variables)
                 for name, value in step.values:
                     c = c.with_env_variable(name, value, expand=step.expand)
-                return c
+                set_here = {name for name, _ in step.values}
+                return _unset(c, [(n, v) for n, v in variables if n not in set_here])
             case LabelOp():
                 for key, value in step.values:
                     c = c.with_label(key, value)
@@ -170,6 +194,24 @@ class DaggerMapping:
             c = c.without_mount(path)
         return c
 
+    async def _args(self, c: dagger.Container, args: BuildArgs) -> list[tuple[str, str]]:
+        """The build-time variables to set around a step: platform ones filled, those
+        the container's environment already sets left out."""
+        if not args:
+            return []
+        if any(value is None for _, value in args):
+            if self._platforms is None:
+                build = await self._build_platform()
+                target = build if self._platform is None else str(self._platform)
+                self._platforms = (target, build)
+            filled = fill_platform_args(args, *self._platforms)
+        else:
+            filled = tuple((name, value) for name, value in args if value is not None)
+        return [(n, v) for n, v in filled if not await self._has_variable(c, n)]
+
+    async def _default_platform(self) -> str:
+        return str(await self._dag.default_platform())
+
     def _secret(self, secret: Secret) -> dagger.Secret:
         # A provider URI: the value goes from the host to the engine, never through a query.
         uri = f"env://{secret.name}" if secret.source == "env" else f"file://{secret.name}"
@@ -192,6 +234,22 @@ class DaggerMapping:
             return c.with_directory(step.dest, directory, owner=step.owner, permissions=step.mode)
         file = source.file(step.path)
         return c.with_file(step.file_dest, file, owner=step.owner, permissions=step.mode)
+
+
+async def _has_variable(container: dagger.Container, name: str) -> bool:
+    return await container.env_variable(name) is not None
+
+
+def _set(c: dagger.Container, variables: list[tuple[str, str]]) -> dagger.Container:
+    for name, value in variables:
+        c = c.with_env_variable(name, value, expand=False)
+    return c
+
+
+def _unset(c: dagger.Container, variables: list[tuple[str, str]]) -> dagger.Container:
+    for name, _ in variables:
+        c = c.without_env_variable(name)
+    return c
 
 
 def _healthcheck(c: dagger.Container, step: HealthcheckOp) -> dagger.Container:
