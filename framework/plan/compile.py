@@ -81,14 +81,14 @@ def compile(image: Image) -> BuildPlan:
 
 @dataclass
 class _Lowering:
-    """What lowering a step depends on: the workdir, user and shell set so far, the
-    variable names env steps set so far, whether this stage set a CMD, and the build-time
-    variables declared in this stage (a stage built on it starts with none)."""
+    """What lowering a step depends on: the workdir, user and shell set so far, whether
+    this stage set a CMD, and the build-time variables in effect: declared in this stage
+    or in the stages it is built FROM (as BuildKit does), and not set again by an env
+    step since (the last of the two sets a name)."""
 
     workdir: str | None = None
     user: str | None = None
     shell: tuple[str, ...] | None = None
-    env_names: frozenset[str] = frozenset()
     cmd_in_stage: bool = False
     args: dict[str, str | None] = field(default_factory=dict)
 
@@ -97,12 +97,9 @@ class _Lowering:
         return (*(self.shell or _DEFAULT_SHELL), script)
 
     def visible_args(self, names: set[str] | None = None) -> BuildArgs:
-        """The build-time variables a step's environment holds (of ``names``, when
-        given): as in Docker, a variable the image's env sets keeps the env's value."""
+        """The build-time variables a step's environment holds (of ``names``, when given)."""
         return tuple(
-            (name, value)
-            for name, value in self.args.items()
-            if name not in self.env_names and (names is None or name in names)
+            (name, value) for name, value in self.args.items() if names is None or name in names
         )
 
 
@@ -142,7 +139,7 @@ class _Collector:
                 workdir=inherited.workdir,
                 user=inherited.user,
                 shell=inherited.shell,
-                env_names=inherited.env_names,
+                args=dict(inherited.args),
             )
             steps = tuple(_lower(step, state, stage_refs) for step in image.steps)
             self.final[stage_id] = state
@@ -208,7 +205,8 @@ def _lower(step: Step, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep
         case Env():
             referred = {n for _, v in step.values for n in references(v)} if step.expand else None
             args = state.visible_args(referred) if referred else ()
-            state.env_names = state.env_names | {name for name, _ in step.values}
+            for name, _ in step.values:
+                state.args.pop(name, None)  # from here on the env's value is the one seen
             return EnvOp(values=step.values, expand=step.expand, args=args, origin=step.origin)
         case Label():
             return LabelOp(values=step.values, origin=step.origin)

@@ -60,9 +60,10 @@ fills from the platform (see :mod:`framework.plan.platform_args`)."""
 class RunOp:
     """Run ``argv`` (exactly what executes: the per-step env and secret variables are set by
     a ``/bin/sh`` prelude); ``command`` is the command as a person reads it. ``args`` are
-    the build-time variables the step's environment holds besides the image's (declared
-    earlier in its stage, and not set by the image's env); engines set them for this step
-    only."""
+    the build-time variables the step's environment holds on top of the image's (declared
+    earlier in its stage or in a stage it is built FROM, and not set by a later env step;
+    they override the image's env, the base image's included); engines set them for this
+    step only."""
 
     argv: tuple[str, ...]
     command: str
@@ -126,8 +127,8 @@ class EnvOp:
     ``$NAME``/``${NAME}`` (the only ``$`` forms such a value holds) expand from the
     environment the image has at this step, its base image's included. The base's
     environment is known only when the build runs, so engines expand it there. ``args``
-    are the build-time variables an expanded value refers to (they expand too, unless the
-    image's environment sets the name), which an engine sets around this step only."""
+    are the build-time variables an expanded value refers to (they expand too, over the
+    image's environment), which an engine sets around this step only."""
 
     values: tuple[tuple[str, str], ...]
     expand: bool = False

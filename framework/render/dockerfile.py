@@ -220,16 +220,12 @@ def _render_stage(plan: BuildPlan, stage: Stage, state: _State) -> str:
         ([], [None] if stage.base is not None and stage.base_stage is None else [])
     ]
     scoped = False  # a build argument is declared in the current Dockerfile stage
-    declared_args: dict[str, str] = {}  # the user's ARG lines so far, by name
     for number, step in enumerate(stage.steps):
         if isinstance(step, RunOp) and scoped:
-            # FROM the segment before: its ARGs stay behind; the user's are declared again.
-            segments.append((list(declared_args.values()), []))
+            # FROM the segment before: its ARG lines stay behind (the values of the ARGs
+            # are inherited, as by any stage FROM another, so the user's still apply).
+            segments.append(([], []))
             scoped = False
-        if isinstance(step, ArgOp):
-            for name, value in step.values:
-                declared_args.pop(name, None)
-                declared_args[name] = _render_arg(name, value)
         lines, vertex_steps = segments[-1]
         before = set(state.build_args)
         line = _render_step(plan, stage, number, state)
@@ -261,7 +257,7 @@ def _render_step(plan: BuildPlan, stage: Stage, number: int, state: _State) -> s
         case RunOp():
             return _render_run(step)
         case ArgOp():
-            return "\n".join(_render_arg(name, value) for name, value in step.values)
+            return "ARG " + " ".join(_arg_word(name, value) for name, value in step.values)
         case CopyOp():
             return _render_copy(step, state)
         case StageCopyOp():
@@ -300,10 +296,10 @@ def _render_step(plan: BuildPlan, stage: Stage, number: int, state: _State) -> s
             assert_never(step)
 
 
-def _render_arg(name: str, value: str | None) -> str:
-    """``ARG NAME="value"``, quoted as an ENV value; ``ARG NAME`` for a platform variable
+def _arg_word(name: str, value: str | None) -> str:
+    """``NAME="value"``, quoted as an ENV value; ``NAME`` alone for a platform variable
     (BuildKit fills it)."""
-    return f"ARG {name}" if value is None else f"ARG {name}={_quote(value)}"
+    return name if value is None else f"{name}={_quote(value)}"
 
 
 def _render_healthcheck(step: HealthcheckOp) -> str:

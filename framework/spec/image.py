@@ -361,12 +361,13 @@ class Image:
     def arg(self, *names: str, **values: str) -> Image:
         """Declare build-time variables (Docker's ``ARG``): ``.arg(PIP_NO_CACHE_DIR="1")``.
 
-        Every later :meth:`run` of this image sees them in its environment (a changed
-        value rebuilds those steps), and ``env(..., expand=True)`` can refer to them; they
-        never enter the image config, and an image built ``FROM`` this one does not see
-        them. Values are literal and show in the image's history: keep secrets in
-        :class:`~framework.Secret`. BuildKit's platform variables are declared by name:
-        ``.arg("TARGETARCH", "TARGETOS")`` (see :class:`framework.spec.steps.Arg`).
+        Every later :meth:`run` sees them in its environment (a changed value rebuilds
+        those steps), also in images built on this one with ``Image.from_(image)``, as
+        BuildKit's stages inherit ARGs; ``env(..., expand=True)`` can refer to them. They
+        never enter the image config (a later ``env`` of the same name wins). Values are
+        literal and show in the image's history: keep secrets in :class:`~framework.Secret`.
+        BuildKit's platform variables are declared by name: ``.arg("TARGETARCH",
+        "TARGETOS")`` (see :class:`framework.spec.steps.Arg`).
         """
         origin = caller_origin()
         for name in names:

@@ -197,10 +197,12 @@ AUTOMATIC_ARGS = frozenset(
 class Arg(_Step):
     """Declare build-time variables (Docker's ``ARG``).
 
-    From this step on, every later run step *of the same stage* sees them in its
-    environment; they never enter the image config, and an image built ``FROM`` this one
-    does not see them. A variable the image's environment already sets (an ``env`` step,
-    or the base image's ``ENV``) keeps that value in run steps, as in Docker. An
+    From this step on, every later run step sees them in its environment, also in the
+    images built on this one with ``Image.from_(image)`` (BuildKit's stages inherit the
+    ARGs of the stage they are built FROM); they never enter the image config, so an image
+    built from the pushed or tagged image does not see them. Whichever of ``arg`` and
+    ``env`` sets a name last gives its value (an arg overrides the base image's ``ENV``
+    for run steps, and a later ``env`` overrides the arg), as in Docker. An
     ``env(..., expand=True)`` value expands ``$NAME`` from them too. A value of ``None``
     is allowed only for BuildKit's automatic platform variables (:data:`AUTOMATIC_ARGS`),
     which take the value of the platform built for (``TARGET*``) or built on

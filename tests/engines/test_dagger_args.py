@@ -1,7 +1,7 @@
 """Build-time variables on Dagger, checked offline: the SDK records the calls lazily.
 
 ``with_exec`` takes no environment, so each variable is set just before its step and
-removed right after; the image config keeps none.
+removed (or set back to the image's value) right after; the image config keeps none.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ BASE = Image.from_("debian:bookworm-slim")
 
 
 def mapped(
-    image: Image, *, base_env: frozenset[str] = frozenset(), platform: str | None = None
+    image: Image, *, base_env: dict[str, str] | None = None, platform: str | None = None
 ) -> list[tuple[str, dict[str, Any]]]:
     async def is_directory(_container: dagger.Container, _path: str) -> bool:
         return False
 
-    async def has_variable(_container: dagger.Container, name: str) -> bool:
-        return name in base_env
+    async def variable(_container: dagger.Container, name: str) -> str | None:
+        return (base_env or {}).get(name)
 
     async def build_platform() -> str:
         return "linux/amd64"
@@ -35,7 +35,7 @@ def mapped(
         dag,
         staged=staged_path,
         is_directory=is_directory,
-        has_variable=has_variable,
+        variable=variable,
         build_platform=build_platform,
         platform=platform,
     )
@@ -56,11 +56,13 @@ def test_each_run_gets_the_args_around_its_exec_only() -> None:
     ]
 
 
-def test_a_variable_the_base_image_sets_is_left_alone() -> None:
+def test_a_variable_the_image_sets_is_overridden_for_the_step_and_set_back() -> None:
     image = BASE.arg(PATH="/nope", V="1").run("x")
-    assert mapped(image, base_env=frozenset({"PATH"}))[2:] == [
+    assert mapped(image, base_env={"PATH": "/usr/bin:/bin"})[2:] == [
+        ("withEnvVariable", {"name": "PATH", "value": "/nope"}),
         ("withEnvVariable", {"name": "V", "value": "1"}),
         ("withExec", {"args": ["/bin/sh", "-c", "x"]}),
+        ("withEnvVariable", {"name": "PATH", "value": "/usr/bin:/bin"}),
         ("withoutEnvVariable", {"name": "V"}),
     ]
 
@@ -87,10 +89,11 @@ def test_an_expanded_env_sees_the_args_it_names_and_keeps_what_it_sets() -> None
     ]
 
 
-def test_a_child_stage_does_not_get_the_args() -> None:
+def test_a_stage_built_on_this_one_gets_the_args_too() -> None:
     parent = BASE.arg(V="1").run("p")
     result = mapped(Image.from_(parent).run("c"))
-    last_exec = max(i for i, c in enumerate(result) if c[0] == "withExec")
-    assert result[last_exec] == ("withExec", {"args": ["/bin/sh", "-c", "c"]})
-    assert result[last_exec - 1] == ("withoutEnvVariable", {"name": "V"})  # the parent's
-    assert result[last_exec + 1 :] == []
+    assert result[-3:] == [
+        ("withEnvVariable", {"name": "V", "value": "1"}),
+        ("withExec", {"args": ["/bin/sh", "-c", "c"]}),
+        ("withoutEnvVariable", {"name": "V"}),
+    ]

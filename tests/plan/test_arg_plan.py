@@ -28,23 +28,23 @@ def test_a_redeclared_arg_takes_the_new_value() -> None:
     assert run.args == (("W", "w"), ("V", "2"))
 
 
-def test_an_image_built_from_this_one_does_not_see_its_args() -> None:
+def test_an_image_built_from_this_one_inherits_its_args_as_buildkit_stages_do() -> None:
     parent = BASE.arg(V="1").run("in parent")
-    child = Image.from_(parent).run("in child")
+    child = Image.from_(parent).arg(W="2").run("in child")
     plan = compile(child)
     (parent_run,) = [s for s in plan.stages[0].steps if isinstance(s, RunOp)]
     (child_run,) = [s for s in plan.target.steps if isinstance(s, RunOp)]
     assert parent_run.args == (("V", "1"),)
-    assert child_run.args == ()
+    assert child_run.args == (("V", "1"), ("W", "2"))
 
 
-def test_env_wins_over_an_arg_of_the_same_name_before_or_after_it() -> None:
-    after = _runs(BASE.arg(V="arg", W="w").env(V="env").run("x"))[0]
-    before = _runs(BASE.env(V="env").arg(V="arg").run("x"))[0]
-    assert after.args == (("W", "w"),)
-    assert before.args == ()
-    # An env set in a parent stage also wins in the child.
-    child = Image.from_(BASE.env(V="env")).arg(V="arg").run("x")
+def test_whichever_of_env_and_arg_sets_a_name_last_wins() -> None:
+    env_last = _runs(BASE.arg(V="arg", W="w").env(V="env").run("x"))[0]
+    arg_last = _runs(BASE.env(V="env").arg(V="arg").run("x"))[0]
+    assert env_last.args == (("W", "w"),)  # the env's value: nothing to set on top
+    assert arg_last.args == (("V", "arg"),)  # overrides the env for the step
+    # An env in a stage built on this one also wins.
+    child = Image.from_(BASE.arg(V="arg")).env(V="env").run("x")
     assert _runs(child)[0].args == ()
 
 
@@ -87,14 +87,21 @@ def test_a_run_that_sees_the_arg_differs_from_the_same_run_without_it() -> None:
     assert with_arg.args != without.args
 
 
-def test_a_child_stage_run_is_the_same_op_whatever_the_parents_args() -> None:
+def test_a_changed_value_in_a_parent_changes_the_childs_run() -> None:
     def child_run(value: str) -> RunOp:
         parent = BASE.arg(V=value).run("p")
         (run,) = compile(Image.from_(parent).run("c")).target.steps
         assert isinstance(run, RunOp)
         return run
 
-    assert child_run("1").args == child_run("2").args == ()
+    assert child_run("1").args == (("V", "1"),)
+    assert child_run("2").args == (("V", "2"),)
+
+
+def test_a_step_that_sees_no_args_keeps_the_digest_it_had_before_args_existed() -> None:
+    # As pinned in tests/plan/test_compile.py: args enter a step's digest only when set.
+    digest = compile(Image.from_("alpine:3.19").run(["echo", "hi"])).digest
+    assert digest == "sha256:e847cf8d33c4e85da3bba3d67acfd09de6c0571eaf70cc0d0318bd0302c48f4e"
 
 
 def test_platform_values_follow_buildkit() -> None:

@@ -9,9 +9,10 @@ Dockerfile's, the mapping pins the meaning the spec gives (DESIGN.md §3):
 - build-time variables (``RunOp.args``, ``EnvOp.args``): ``with_exec`` takes no
   environment, so each is set with ``with_env_variable`` just before its step and
   removed with ``without_env_variable`` right after: the image config never keeps one.
-  A name the container's environment already has (the base image's ``ENV``) is left
-  alone, as Docker lets ENV win over ARG; the platform variables are filled from the
-  platform built for (``platform``, else the engine's) and the engine's own;
+  A name the container's environment already has (the base image's ``ENV``) is
+  overridden for the step, as BuildKit does, and set back to its value after it; the
+  platform variables are filled from the platform built for (``platform``, else the
+  engine's) and the engine's own;
 - cache and secret mounts are removed again after their step (Dagger keeps mounts on
   the container; a Dockerfile ``RUN --mount`` lasts one step);
 - paths and owners are the plan's (absolute, owner always given: Dagger would keep the
@@ -65,7 +66,7 @@ _SHARING = {
 _PROTOCOL = {"tcp": dagger.NetworkProtocol.TCP, "udp": dagger.NetworkProtocol.UDP}
 
 IsDirectory = Callable[[dagger.Container, str], Awaitable[bool]]
-HasVariable = Callable[[dagger.Container, str], Awaitable[bool]]
+Variable = Callable[[dagger.Container, str], Awaitable[str | None]]
 BuildPlatform = Callable[[], Awaitable[str]]
 AfterStep = Callable[[Stage, int, dagger.Container], Awaitable[None]]
 
@@ -82,8 +83,8 @@ class DaggerMapping:
     files (staged by :mod:`framework.engines.staging`, as for the docker engine);
     ``is_directory`` answers whether a path in a stage is a directory (a copy out of
     another image needs to know; the engine asks Dagger); ``platform`` (e.g.
-    ``linux/arm64``) applies to every stage. ``has_variable`` answers whether a
-    container's environment sets a name, and ``build_platform`` gives the engine's
+    ``linux/arm64``) applies to every stage. ``variable`` gives the value a container's
+    environment has for a name (``None``: unset), and ``build_platform`` the engine's
     platform (both ask Dagger unless given). ``after_step`` is awaited with the stage,
     the step's index and the container after each step that changes the filesystem
     (the engine evaluates it there, to show and report steps one by one).
@@ -97,11 +98,11 @@ class DaggerMapping:
         is_directory: IsDirectory,
         platform: str | None = None,
         after_step: AfterStep | None = None,
-        has_variable: HasVariable | None = None,
+        variable: Variable | None = None,
         build_platform: BuildPlatform | None = None,
     ) -> None:
         self._dag = client
-        self._has_variable = has_variable or _has_variable
+        self._variable = variable or _variable
         self._build_platform = build_platform or self._default_platform
         self._platforms: tuple[str, str] | None = None
         self._after_step = after_step
@@ -135,7 +136,7 @@ class DaggerMapping:
         match step:
             case RunOp():
                 variables = await self._args(c, step.args)
-                return _unset(self._run(_set(c, variables), step), variables)
+                return await self._unset(self._run(_set(c, variables), step), variables, c)
             case ArgOp():
                 return c  # its meaning is in the RunOp.args and EnvOp.args after it
             case CopyOp():
@@ -153,11 +154,13 @@ class DaggerMapping:
                 return c.with_default_args(list(step.argv))
             case EnvOp():
                 variables = await self._args(c, step.args)
+                set_here = {name for name, _ in step.values}
+                before = c
                 c = _set(c, variables)
                 for name, value in step.values:
                     c = c.with_env_variable(name, value, expand=step.expand)
-                set_here = {name for name, _ in step.values}
-                return _unset(c, [(n, v) for n, v in variables if n not in set_here])
+                left = [(n, v) for n, v in variables if n not in set_here]
+                return await self._unset(c, left, before)
             case LabelOp():
                 for key, value in step.values:
                     c = c.with_label(key, value)
@@ -195,8 +198,7 @@ class DaggerMapping:
         return c
 
     async def _args(self, c: dagger.Container, args: BuildArgs) -> list[tuple[str, str]]:
-        """The build-time variables to set around a step: platform ones filled, those
-        the container's environment already sets left out."""
+        """The build-time variables to set around a step, platform ones filled."""
         if not args:
             return []
         if any(value is None for _, value in args):
@@ -207,7 +209,19 @@ class DaggerMapping:
             filled = fill_platform_args(args, *self._platforms)
         else:
             filled = tuple((name, value) for name, value in args if value is not None)
-        return [(n, v) for n, v in filled if not await self._has_variable(c, n)]
+        return list(filled)
+
+    async def _unset(
+        self, c: dagger.Container, variables: list[tuple[str, str]], before: dagger.Container
+    ) -> dagger.Container:
+        """``c`` with ``variables`` removed, or set back to the value ``before`` had."""
+        for name, _ in variables:
+            previous = await self._variable(before, name)
+            if previous is None:
+                c = c.without_env_variable(name)
+            else:
+                c = c.with_env_variable(name, previous, expand=False)
+        return c
 
     async def _default_platform(self) -> str:
         return str(await self._dag.default_platform())
@@ -236,19 +250,13 @@ class DaggerMapping:
         return c.with_file(step.file_dest, file, owner=step.owner, permissions=step.mode)
 
 
-async def _has_variable(container: dagger.Container, name: str) -> bool:
-    return await container.env_variable(name) is not None
+async def _variable(container: dagger.Container, name: str) -> str | None:
+    return await container.env_variable(name)
 
 
 def _set(c: dagger.Container, variables: list[tuple[str, str]]) -> dagger.Container:
     for name, value in variables:
         c = c.with_env_variable(name, value, expand=False)
-    return c
-
-
-def _unset(c: dagger.Container, variables: list[tuple[str, str]]) -> dagger.Container:
-    for name, _ in variables:
-        c = c.without_env_variable(name)
     return c
 
 
