@@ -231,7 +231,7 @@ class Image:
             )
         if isinstance(step, Workdir):
             workdir = resolve_path(step.path, workdir)
-        if isinstance(step, Env):
+        if isinstance(step, Env | Arg):  # an arg, too, is a variable later steps have
             env_names = env_names | {name for name, _ in step.values}
         steps = (*self._steps, step)
         return Image._make(

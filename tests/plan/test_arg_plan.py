@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from framework import Image, compile
+from framework.errors import LiteralDollarWarning
 from framework.plan import ArgOp, EnvOp, RunOp
 from framework.plan.platform_args import fill_platform_args, platform_values
 
@@ -49,7 +52,8 @@ def test_whichever_of_env_and_arg_sets_a_name_last_wins() -> None:
 
 
 def test_an_expanded_env_gets_the_args_it_refers_to() -> None:
-    image = BASE.arg(V="1", W="2").env(A="$V/x", B="${W}", expand=True).env(C="$V")
+    with pytest.warns(LiteralDollarWarning):
+        image = BASE.arg(V="1", W="2").env(A="$V/x", B="${W}", expand=True).env(C="$V")
     steps = [s for s in compile(image).target.steps if isinstance(s, EnvOp)]
     assert steps[0].args == (("V", "1"), ("W", "2"))
     assert steps[1].args == ()  # literal: nothing expands

@@ -75,3 +75,13 @@ def test_arg_is_a_verb_and_no_longer_suggests_env() -> None:
     image = BASE.arg(A="1")
     assert image != BASE.arg(A="2")
     assert image == BASE.arg(A="1")
+
+
+def test_a_literal_env_value_naming_an_arg_warns_as_for_an_env_variable() -> None:
+    from framework.errors import LiteralDollarWarning
+
+    with pytest.warns(LiteralDollarWarning, match=r"keeps \$VERSION literally"):
+        BASE.arg(VERSION="1").env(TAG="v$VERSION")
+    child = Image.from_(BASE.arg(VERSION="1"))  # inherited, as the value is
+    with pytest.warns(LiteralDollarWarning):
+        child.env(TAG="v$VERSION")
