@@ -6,6 +6,8 @@ from framework.plan.model import BuildPlan, Stage
 from framework.plan.ops import (
     AddArchiveOp,
     AddUrlOp,
+    ArgOp,
+    BuildArgs,
     CmdOp,
     CopyOp,
     EntrypointOp,
@@ -27,6 +29,8 @@ from framework.plan.ops import (
 __all__ = [
     "AddArchiveOp",
     "AddUrlOp",
+    "ArgOp",
+    "BuildArgs",
     "BuildPlan",
     "CmdOp",
     "CopyOp",

@@ -9,6 +9,7 @@ from framework.plan.model import BuildPlan
 from framework.plan.ops import (
     AddArchiveOp,
     AddUrlOp,
+    ArgOp,
     CmdOp,
     CopyOp,
     EntrypointOp,
@@ -48,6 +49,11 @@ def describe_step(plan: BuildPlan, step: PlanStep) -> str:
             return f"USER {step.user}"
         case EnvOp():
             return f"ENV {_pairs(step.values)}"
+        case ArgOp():
+            return "ARG " + " ".join(
+                name if value is None else f"{name}={json.dumps(value)}"
+                for name, value in step.values
+            )
         case LabelOp():
             return f"LABEL {_pairs(step.values)}"
         case ExposeOp():

@@ -6,6 +6,8 @@ digest: the step before it, or the stage's base (an image reference, the digest 
 another stage, or scratch). A copy out of another stage, or a bind mount of one, covers
 that stage's digest; a bind mount of a context path covers its content as a copy of it
 would. A cache mount enters by id and options, never by content.
+The build-time variables a step sees enter when there are any (so a step that sees
+none has the digest it had before they existed).
 Secrets enter by id and mount only, never by source or value. So the same pipeline in
 two checkouts gives the same digests, and editing a copied file changes its step's
 digest and every later one, and nothing earlier.
@@ -65,7 +67,8 @@ def _meaning(step: PlanStep, done: dict[str, tuple[str, ...]], files: FileDigest
     fields = {
         f.name: _value(f.name, getattr(step, f.name), done, files)
         for f in dataclasses.fields(step)
-        if f.name not in _NOT_MEANING and not (f.name == "mounts" and not getattr(step, f.name))
+        if f.name not in _NOT_MEANING
+        and not (f.name in ("mounts", "args") and not getattr(step, f.name))
     }
     return {"kind": type(step).__name__, **fields}  # no "mounts" when none: digests as before
 

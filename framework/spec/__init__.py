@@ -11,6 +11,7 @@ from framework.spec.mounts import Bind, CacheMount, Secret, SecretUse, Tmpfs
 from framework.spec.sources import Context, ContextPath, Inline
 from framework.spec.steps import (
     Add,
+    Arg,
     Cmd,
     Copy,
     Entrypoint,
@@ -30,6 +31,7 @@ from framework.spec.urls import Url
 
 __all__ = [
     "Add",
+    "Arg",
     "Bind",
     "CacheMount",
     "Cmd",

@@ -18,8 +18,8 @@ from framework.spec import CacheMount, Run, StagePath
 from framework.spec._base import Model, _help_topic
 
 VERBS = {
-    "add", "cmd", "copy", "entrypoint", "env", "expose", "healthcheck", "label", "run", "shell",
-    "stopsignal", "user", "volume", "workdir",
+    "add", "arg", "cmd", "copy", "entrypoint", "env", "expose", "healthcheck", "label", "run",
+    "shell", "stopsignal", "user", "volume", "workdir",
 }  # fmt: skip
 COMPOSITION = {"apply", "from_", "named", "scratch"}
 ATTRIBUTES = {"base", "final_workdir", "name", "origin", "steps"}

@@ -6,6 +6,13 @@ Dockerfile's, the mapping pins the meaning the spec gives (DESIGN.md §3):
 - exec: the plan's argv (``expand`` off, no entrypoint); per-step env and secret
   variables come from the ``/bin/sh`` prelude the plan writes, so values are literal
   and the image config is untouched;
+- build-time variables (``RunOp.args``, ``EnvOp.args``): ``with_exec`` takes no
+  environment, so each is set with ``with_env_variable`` just before its step and
+  removed with ``without_env_variable`` right after: the image config never keeps one.
+  A name the container's environment already has (the base image's ``ENV``) is
+  overridden for the step, as BuildKit does, and set back to its value after it; the
+  platform variables are filled from the platform built for (``platform``, else the
+  engine's) and the engine's own;
 - cache, secret, bind and tmpfs mounts are removed again after their step (Dagger
   keeps mounts on the container; a Dockerfile ``RUN --mount`` lasts one step). A bind
   of a directory is read-only unless ``rw``; Dagger cannot mount a single file
@@ -33,6 +40,8 @@ import dagger
 from framework.plan import (
     AddArchiveOp,
     AddUrlOp,
+    ArgOp,
+    BuildArgs,
     BuildPlan,
     CmdOp,
     CopyOp,
@@ -53,6 +62,7 @@ from framework.plan import (
     changes_filesystem,
 )
 from framework.plan.binds import ContextBind, StageBind
+from framework.plan.platform_args import fill_platform_args
 from framework.spec import Inline, Secret, Tmpfs
 from framework.spec.mounts import DEFAULT_CACHE_MODE
 from framework.spec.sources import ContextPath
@@ -69,6 +79,8 @@ _SHARING = {
 _PROTOCOL = {"tcp": dagger.NetworkProtocol.TCP, "udp": dagger.NetworkProtocol.UDP}
 
 IsDirectory = Callable[[dagger.Container, str], Awaitable[bool]]
+Variable = Callable[[dagger.Container, str], Awaitable[str | None]]
+BuildPlatform = Callable[[], Awaitable[str]]
 AfterStep = Callable[[Stage, int, dagger.Container], Awaitable[None]]
 
 
@@ -84,7 +96,9 @@ class DaggerMapping:
     directory's selected files (staged by :mod:`framework.engines.staging`, as for the
     docker engine); ``is_directory`` answers whether a path in a stage is a directory (a copy out of
     another image needs to know; the engine asks Dagger); ``platform`` (e.g.
-    ``linux/arm64``) applies to every stage. ``after_step`` is awaited with the stage,
+    ``linux/arm64``) applies to every stage. ``variable`` gives the value a container's
+    environment has for a name (``None``: unset), and ``build_platform`` the engine's
+    platform (both ask Dagger unless given). ``after_step`` is awaited with the stage,
     the step's index and the container after each step that changes the filesystem
     (the engine evaluates it there, to show and report steps one by one).
     """
@@ -97,8 +111,13 @@ class DaggerMapping:
         is_directory: IsDirectory,
         platform: str | None = None,
         after_step: AfterStep | None = None,
+        variable: Variable | None = None,
+        build_platform: BuildPlatform | None = None,
     ) -> None:
         self._dag = client
+        self._variable = variable or _variable
+        self._build_platform = build_platform or self._default_platform
+        self._platforms: tuple[str, str] | None = None
         self._after_step = after_step
         self._platform = None if platform is None else dagger.Platform(platform)
         self._staged = staged
@@ -129,7 +148,11 @@ class DaggerMapping:
     ) -> dagger.Container:
         match step:
             case RunOp():
-                return await self._run(c, step, built)
+                variables = await self._args(c, step.args)
+                ran = await self._run(_set(c, variables), step, built)
+                return await self._unset(ran, variables, c)
+            case ArgOp():
+                return c  # its meaning is in the RunOp.args and EnvOp.args after it
             case CopyOp():
                 return self._copy(c, step)
             case StageCopyOp():
@@ -152,9 +175,14 @@ class DaggerMapping:
             case CmdOp():
                 return c.with_default_args(list(step.argv))
             case EnvOp():
+                variables = await self._args(c, step.args)
+                set_here = {name for name, _ in step.values}
+                before = c
+                c = _set(c, variables)
                 for name, value in step.values:
                     c = c.with_env_variable(name, value, expand=step.expand)
-                return c
+                left = [(n, v) for n, v in variables if n not in set_here]
+                return await self._unset(c, left, before)
             case LabelOp():
                 for key, value in step.values:
                     c = c.with_label(key, value)
@@ -229,6 +257,35 @@ class DaggerMapping:
             c = c.without_mount(path)
         return c
 
+    async def _args(self, c: dagger.Container, args: BuildArgs) -> list[tuple[str, str]]:
+        """The build-time variables to set around a step, platform ones filled."""
+        if not args:
+            return []
+        if any(value is None for _, value in args):
+            if self._platforms is None:
+                build = await self._build_platform()
+                target = build if self._platform is None else str(self._platform)
+                self._platforms = (target, build)
+            filled = fill_platform_args(args, *self._platforms)
+        else:
+            filled = tuple((name, value) for name, value in args if value is not None)
+        return list(filled)
+
+    async def _unset(
+        self, c: dagger.Container, variables: list[tuple[str, str]], before: dagger.Container
+    ) -> dagger.Container:
+        """``c`` with ``variables`` removed, or set back to the value ``before`` had."""
+        for name, _ in variables:
+            previous = await self._variable(before, name)
+            if previous is None:
+                c = c.without_env_variable(name)
+            else:
+                c = c.with_env_variable(name, previous, expand=False)
+        return c
+
+    async def _default_platform(self) -> str:
+        return str(await self._dag.default_platform())
+
     def _secret(self, secret: Secret) -> dagger.Secret:
         # A provider URI: the value goes from the host to the engine, never through a query.
         uri = f"env://{secret.name}" if secret.source == "env" else f"file://{secret.name}"
@@ -251,6 +308,16 @@ class DaggerMapping:
             return c.with_directory(step.dest, directory, owner=step.owner, permissions=step.mode)
         file = source.file(step.path)
         return c.with_file(step.file_dest, file, owner=step.owner, permissions=step.mode)
+
+
+async def _variable(container: dagger.Container, name: str) -> str | None:
+    return await container.env_variable(name)
+
+
+def _set(c: dagger.Container, variables: list[tuple[str, str]]) -> dagger.Container:
+    for name, value in variables:
+        c = c.with_env_variable(name, value, expand=False)
+    return c
 
 
 def _healthcheck(c: dagger.Container, step: HealthcheckOp) -> dagger.Container:
