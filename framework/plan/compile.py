@@ -14,7 +14,7 @@ import hashlib
 import json
 import posixpath
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, assert_never
 
 from framework.errors import SpecError
@@ -77,13 +77,25 @@ def compile(image: Image) -> BuildPlan:
 
 @dataclass
 class _Lowering:
-    """What lowering a step depends on: the workdir, user and shell set so far, and
-    whether this stage set a CMD."""
+    """What lowering a step depends on: the workdir, user and shell set so far, whether
+    this stage set a CMD, and the directories known to exist (made by a workdir or a copy
+    since the last run step, which may change anything), each with what made it."""
 
     workdir: str | None = None
     user: str | None = None
     shell: tuple[str, ...] | None = None
     cmd_in_stage: bool = False
+    directories: dict[str, str] = field(default_factory=dict)
+
+    def made_directories(self, path: str, by: str, *, itself: bool = True) -> None:
+        """Record that ``path`` (when ``itself``) and every directory above it exist."""
+        if not itself:
+            path = posixpath.dirname(path)
+        while True:
+            self.directories.setdefault(path, by)
+            if path == "/":
+                return
+            path = posixpath.dirname(path)
 
     def shell_argv(self, script: str) -> tuple[str, ...]:
         """The argv that runs ``script`` under the shell in effect."""
@@ -122,7 +134,12 @@ class _Collector:
         self.by_image[key] = stage_id
         if stage_id not in self.by_id:
             inherited = self.final[base_stage] if base_stage else _Lowering()
-            state = _Lowering(workdir=inherited.workdir, user=inherited.user, shell=inherited.shell)
+            state = _Lowering(
+                workdir=inherited.workdir,
+                user=inherited.user,
+                shell=inherited.shell,
+                directories=dict(inherited.directories),
+            )
             steps = tuple(_lower(step, state, stage_refs) for step in image.steps)
             self.final[stage_id] = state
             stage = Stage(
@@ -161,18 +178,21 @@ def _lower(step: Step, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep
             argv, script = step.argv, step.script
             if script is not None and state.shell is not None:
                 argv, script = state.shell_argv(script), None
+            state.directories.clear()
             return RunOp(
                 argv=exec_argv(argv, script, step.env, step.secrets),
                 command=step.command(),
                 cache=step.cache,
                 secrets=step.secrets,
                 network=step.network,
+                no_cache=step.no_cache,
                 origin=step.origin,
             )
         case Copy():
             return _lower_copy(step, state, stage_refs)
         case Workdir():
             state.workdir = resolve_path(step.path, state.workdir)
+            state.made_directories(state.workdir, _made_by("workdir", step))
             owner = state.user or DEFAULT_OWNER
             return WorkdirOp(path=state.workdir, written=step.path, owner=owner, origin=step.origin)
         case User():
@@ -217,33 +237,67 @@ def _lower(step: Step, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep
 
 def _lower_copy(step: Copy, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep:
     dest = _absolute(step.dest, state.workdir)
-    owner = step.owner or DEFAULT_OWNER
+    bare = dest.rstrip("/") or "/"
+    owner = None if step.keep_owner else step.owner or DEFAULT_OWNER
+    made_by = _made_by("copy", step)
+    known_directory = step.into_directory or bare in state.directories
     source = step.source
     match source:
         case StagePath():
-            into = step.into_directory
-            file_dest = posixpath.join(dest, posixpath.basename(source.path)) if into else dest
+            inside = posixpath.join(bare, posixpath.basename(source.path))
+            state.made_directories(bare, made_by, itself=False)
             return StageCopyOp(
                 stage=stage_refs[id(step)],
                 path=source.path,
                 dest=dest,
-                file_dest=file_dest,
+                file_dest=inside if known_directory else dest,
                 written=step.dest,
                 owner=owner,
                 mode=step.mode,
                 origin=step.origin,
+                inside=None if known_directory else inside,
             )
         case ContextPath() if source.is_dir:
+            assert owner is not None
+            state.made_directories(bare, made_by)
             written = step.dest if step.dest.endswith("/") else step.dest + "/"
             return CopyOp(source, True, dest, written, step.dest, owner, step.mode, step.origin)
         case ContextPath() | Inline():
-            written = step.dest
-            if step.into_directory and isinstance(source, ContextPath):
-                name = posixpath.basename(source.path)
-                dest, written = posixpath.join(dest, name), posixpath.join(written, name)
-            return CopyOp(source, False, dest, written, step.dest, owner, step.mode, step.origin)
+            assert owner is not None
+            state.made_directories(bare, made_by, itself=False)
+            if isinstance(source, Inline):
+                if known_directory:
+                    raise _inline_onto_directory(step, bare, state.directories[bare])
+                inside = posixpath.join(bare, posixpath.basename(bare))
+                return CopyOp(
+                    source, False, dest, step.dest, step.dest, owner, step.mode, step.origin, inside
+                )
+            name = posixpath.basename(source.path)
+            if not known_directory:
+                inside = posixpath.join(bare, name)
+                return CopyOp(
+                    source, False, dest, step.dest, step.dest, owner, step.mode, step.origin, inside
+                )
+            into, written = posixpath.join(bare, name), posixpath.join(step.dest, name)
+            return CopyOp(source, False, into, written, step.dest, owner, step.mode, step.origin)
         case _:
             assert_never(source)
+
+
+def _made_by(kind: str, step: Step) -> str:
+    return f"the {kind} at {step.origin}" if step.origin is not None else f"a {kind} step"
+
+
+def _inline_onto_directory(step: Copy, path: str, made_by: str) -> SpecError:
+    """Inline content has no file name to keep inside a directory: where the description
+    itself makes ``path`` a directory, the copy is refused rather than named for it."""
+    return SpecError(
+        f"inline content copied to {step.dest!r}, which is a directory ({path}, made by "
+        f"{made_by}): inline content has no file name to keep inside it",
+        fix=f"give the file's own path as the destination, e.g. "
+        f"'{posixpath.join(step.dest, 'config.toml')}'",
+        where=where(step.origin),
+    )
 
 
 def _absolute(path: str, workdir: str | None) -> str:

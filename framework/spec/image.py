@@ -280,11 +280,13 @@ class Image:
         cache: str | CacheMount | Sequence[str | CacheMount] = (),
         secrets: Sequence[SecretUse] = (),
         network: bool = True,
+        no_cache: bool = False,
     ) -> Image:
         """Run ``command``: a list is exec form (no shell), a string runs under ``/bin/sh -c``.
 
         ``cache`` takes mount paths or :class:`CacheMount` values; ``secrets`` takes
-        ``Secret.env(...).as_env(...)`` / ``.as_file(...)`` uses.
+        ``Secret.env(...).as_env(...)`` / ``.as_file(...)`` uses. ``no_cache=True`` runs
+        this step and every later one of its stage again on every build.
         """
         origin = caller_origin()
         caches = _cache_mounts(cache, origin)
@@ -301,6 +303,7 @@ class Image:
             cache=tuple(mounts),
             secrets=tuple(secrets),
             network=network,
+            no_cache=no_cache,
             origin=origin,
         )
         return self._with(step)
@@ -313,6 +316,7 @@ class Image:
         *,
         owner: str | None = None,
         mode: int | None = None,
+        keep_owner: bool = False,
     ) -> Image:
         """Copy ``source`` to ``dest`` (see :class:`framework.spec.steps.Copy` for the rules).
 
@@ -329,7 +333,14 @@ class Image:
                 where=where(origin),
             )
         step = validated(
-            Copy, origin, source=source, dest=dest, owner=owner, mode=mode, origin=origin
+            Copy,
+            origin,
+            source=source,
+            dest=dest,
+            owner=owner,
+            mode=mode,
+            keep_owner=keep_owner,
+            origin=origin,
         )
         if isinstance(source, Inline) and step.into_directory:
             raise SpecError(

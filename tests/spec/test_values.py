@@ -157,5 +157,6 @@ def test_the_json_form_is_the_meaning() -> None:
         "cache": [{"target": "/c", "id": "c", "sharing": "locked", "scope": step.cache[0].scope}],
         "secrets": [],
         "network": True,
+        "no_cache": False,
     }
     assert "origin" not in Image.from_("a").workdir("/w").steps[0].as_json()
