@@ -125,8 +125,6 @@ class _Generator:
         self.prelude: list[str] = []
         self.stage_scopes: dict[int, _Scope] = {}
         self.meta_args: list[Instruction] = []
-        self.has_chown = False
-        self.current_line = 0
 
     # -- driver -----------------------------------------------------------------------
 
@@ -706,8 +704,6 @@ class _Generator:
 
     def copy(self, at: Instruction, stage: _Stage, scope: _Scope, out: _Output) -> list[str]:
         owner = mode = source_stage = None
-        self.has_chown = any(flag == "chown" for flag, _ in at.flags)
-        self.current_line = at.line
         for flag, value in at.flags:
             if value is None:
                 raise _Refused(f"{at.keyword} --{flag} is not supported", "drop the flag")
@@ -727,8 +723,12 @@ class _Generator:
         values = [self.word(w, scope, at.keyword) for w in words]
         *sources, dest = values
         self.needs_workdir(dest, scope, f"{at.keyword} destination")
+        # COPY --from without --chown keeps the stage's owners: so does keep_owner=True.
+        keep = "True" if source_stage is not None and owner is None else None
         options = "".join(
-            f", {name}={value}" for name, value in (("owner", owner), ("mode", mode)) if value
+            f", {name}={value}"
+            for name, value in (("owner", owner), ("mode", mode), ("keep_owner", keep))
+            if value
         )
         calls = []
         for source in sources:
@@ -825,12 +825,6 @@ class _Generator:
                     f"COPY --from={text} names this stage or a later one", "name an earlier stage"
                 )
             stage.uses.add(other.index)
-            if not self.has_chown:
-                self.notes.append(
-                    f"{self.dockerfile.path}:{self.current_line}: COPY --from={text} keeps the"
-                    " owners of the copied files under docker build; the pipeline makes them"
-                    " root (0:0): give owner=... where the files in the stage are not root's"
-                )
             return other.var
         return f"Image.from_({python_string(text)})"
 

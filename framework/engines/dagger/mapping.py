@@ -211,10 +211,12 @@ class DaggerMapping:
         source = built[step.stage]
         if await self._is_directory(source, step.path):
             directory = source.directory(step.path)
-            return c.with_directory(step.dest, directory, owner=step.owner, permissions=step.mode)
+            # "" is the SDK's default: no owner given, so Dagger keeps the source's.
+            owner = step.owner or ""
+            return c.with_directory(step.dest, directory, owner=owner, permissions=step.mode)
         file = source.file(step.path)
         dest = await self._file_dest(c, step.file_dest, step.inside)
-        return c.with_file(dest, file, owner=step.owner, permissions=step.mode)
+        return c.with_file(dest, file, owner=step.owner or "", permissions=step.mode)
 
 
 def _healthcheck(c: dagger.Container, step: HealthcheckOp) -> dagger.Container:
