@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,7 @@ def context(tmp_path: Path) -> Path:
     return root
 
 
-ONTO_DIRECTORIES = {
+ONTO_DIRECTORIES: dict[str, tuple[str, Callable[[Context], Image]]] = {
     "made-by-run": (
         """\
         FROM debian:bookworm-slim
@@ -137,7 +138,9 @@ def test_keep_owner_gives_the_stages_owners_as_copy_from_does(
     files = tree(docker, ours)
     assert files["/srv/data/x"][2:4] == (1234, 2345)
     assert files["/usr/local/bin/tool"][2:4] == (42, 43)
-    assert files["/usr/local/bin/tool"][1] & 0o7777 == 0o750
+    mode = files["/usr/local/bin/tool"][1]
+    assert isinstance(mode, int)
+    assert mode & 0o7777 == 0o750
 
     rooted = docker.tag("copysem-root-owner")
     build(_owners_pipeline(keep_owner=False), tag=rooted, progress=SilentProgress(), lint="off")
