@@ -36,6 +36,7 @@ from framework.plan.ops import (
     VolumeOp,
     WorkdirOp,
     exec_argv,
+    sendable_name,
 )
 from framework.spec import (
     Cmd,
@@ -268,13 +269,13 @@ def _lower_copy(step: Copy, state: _Lowering, stage_refs: dict[int, str]) -> Pla
             if isinstance(source, Inline):
                 if known_directory:
                     raise _inline_onto_directory(step, bare, state.directories[bare])
-                inside = posixpath.join(bare, posixpath.basename(bare))
+                inside = posixpath.join(bare, sendable_name(posixpath.basename(bare)))
                 return CopyOp(
                     source, False, dest, step.dest, step.dest, owner, step.mode, step.origin, inside
                 )
             name = posixpath.basename(source.path)
             if not known_directory:
-                inside = posixpath.join(bare, name)
+                inside = posixpath.join(bare, sendable_name(name))
                 return CopyOp(
                     source, False, dest, step.dest, step.dest, owner, step.mode, step.origin, inside
                 )

@@ -27,6 +27,7 @@ Operations are plain frozen values. Every dispatch on them is a ``match`` that e
 from __future__ import annotations
 
 import posixpath
+import re
 import shlex
 from dataclasses import dataclass
 from typing import Literal, assert_never
@@ -53,6 +54,7 @@ __all__ = [
     "WorkdirOp",
     "changes_filesystem",
     "exec_argv",
+    "sendable_name",
 ]
 
 
@@ -82,8 +84,8 @@ class CopyOp:
     directory source); ``declared`` is the destination exactly as given, for people.
     ``mode`` ``None`` keeps the source's mode. ``inside``: for a file source whose
     destination may be a directory that exists when the step runs, where the file lands
-    then (``dest/<name>``: the source's file name, or for inline content ``dest``'s own);
-    ``None`` when the plan decided.
+    then (``dest/<name>``: the source's file name, or for inline content ``dest``'s own,
+    as :func:`sendable_name` gives it); ``None`` when the plan decided.
     """
 
     source: ContextPath | Inline
@@ -99,7 +101,16 @@ class CopyOp:
     @property
     def file_name(self) -> str:
         """The name a file source is sent under, which an existing directory keeps."""
-        return posixpath.basename(self.inside or self.dest)
+        return sendable_name(posixpath.basename(self.inside or self.dest))
+
+
+_PATTERN_CHARACTERS = re.compile(r"[\\*?\[]")
+
+
+def sendable_name(name: str) -> str:
+    """``name`` as a build context can send it by name: BuildKit reads ``\\``, ``*``,
+    ``?`` and ``[`` in a copy source as a pattern, so each becomes ``_``."""
+    return _PATTERN_CHARACTERS.sub("_", name)
 
 
 @dataclass(frozen=True)

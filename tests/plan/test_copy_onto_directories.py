@@ -141,3 +141,12 @@ def test_no_cache_is_in_the_plan_and_its_digests_are_stable() -> None:
     assert again.step_digests == plan.step_digests
     assert again.digest == plan.digest
     assert compile(image(False)).digest != plan.digest
+
+
+def test_a_name_buildkit_reads_as_a_pattern_is_sent_with_underscores(tmp_path: Path) -> None:
+    (tmp_path / "a*b?[c]\\d").write_text("x")
+    step = last_copy(Image.from_(BASE).copy(Context(tmp_path) / "a*b?[c]\\d", "/app"))
+    assert step.inside == "/app/a_b__c]_d"
+    assert step.file_name == "a_b__c]_d"
+    inline = last_copy(Image.from_(BASE).copy(Inline("x"), "/etc/a*b"))
+    assert (inline.inside, inline.file_name) == ("/etc/a*b/a_b", "a_b")
