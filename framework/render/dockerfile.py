@@ -73,7 +73,6 @@ __all__ = [
     "ContextEntry",
     "RenderedBuild",
     "StepVertex",
-    "entry_key",
     "render",
 ]
 
@@ -206,14 +205,14 @@ class _State:
             identity = ["context", ctx.path.name, source.path, *ctx.include, "", *ctx.exclusions]
         base = "c-" + hashlib.sha256("\0".join(identity).encode()).hexdigest()[:16]
         name, suffix = base, 1
-        while name in self.entries and entry_key(self.entries[name]) != _key(source, file_name):
+        while name in self.entries and _entry_key(self.entries[name]) != _key(source, file_name):
             suffix += 1
             name = f"{base}-{suffix}"
         self.entries[name] = ContextEntry(name=name, source=source, file_name=file_name)
         return self.entries[name].path
 
 
-def entry_key(entry: ContextEntry) -> tuple[object, ...]:
+def _entry_key(entry: ContextEntry) -> tuple[object, ...]:
     """What an entry sends, without where its source was declared: equal keys, equal
     staged files."""
     return _key(entry.source, entry.file_name)
