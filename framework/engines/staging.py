@@ -98,6 +98,9 @@ def _stage_entries(entries: tuple[ContextEntry, ...], root: Path, link: bool) ->
     inline_time = int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0)
     for entry in entries:
         target = root / entry.name
+        if entry.file_name is not None:
+            target.mkdir()
+            target = target / entry.file_name
         source = entry.source
         if isinstance(source, Inline):
             target.write_bytes(source.content)

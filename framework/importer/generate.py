@@ -129,8 +129,6 @@ class _Generator:
         self.prelude: list[str] = []
         self.stage_scopes: dict[int, _Scope] = {}
         self.meta_args: list[Instruction] = []
-        self.has_chown = False
-        self.current_line = 0
 
     # -- driver -----------------------------------------------------------------------
 
@@ -770,10 +768,11 @@ class _Generator:
         stage.uses.add(other.index)
         return other.var
 
-    def copy(self, at: Instruction, stage: _Stage, scope: _Scope, out: _Output) -> list[str]:
+    def copy_flags(
+        self, at: Instruction, stage: _Stage, scope: _Scope
+    ) -> tuple[str | None, str | None, str | None, str | None]:
+        """``(owner, mode, source stage, checksum)`` from a COPY or ADD's flags."""
         owner = mode = source_stage = checksum = None
-        self.has_chown = any(flag == "chown" for flag, _ in at.flags)
-        self.current_line = at.line
         for flag, value in at.flags:
             if value is None:
                 raise _Refused(f"{at.keyword} --{flag} is not supported", "drop the flag")
@@ -787,6 +786,12 @@ class _Generator:
                 checksum = _checksum(value)
             else:
                 raise _Refused(f"{at.keyword} --{flag}={value} is not supported", "drop the flag")
+        return owner, mode, source_stage, checksum
+
+    def copy(self, at: Instruction, stage: _Stage, scope: _Scope, out: _Output) -> list[str]:
+        self.has_chown = any(flag == "chown" for flag, _ in at.flags)
+        self.current_line = at.line
+        owner, mode, source_stage, checksum = self.copy_flags(at, stage, scope)
         words = at.json_form()
         if words is None:
             words = at.rest.split()
@@ -795,8 +800,12 @@ class _Generator:
         values = [self.word(w, scope, at.keyword) for w in words]
         *sources, dest = values
         self.needs_workdir(dest, scope, f"{at.keyword} destination")
+        # COPY --from without --chown keeps the stage's owners: so does keep_owner=True.
+        keep = "True" if source_stage is not None and owner is None else None
         options = "".join(
-            f", {name}={value}" for name, value in (("owner", owner), ("mode", mode)) if value
+            f", {name}={value}"
+            for name, value in (("owner", owner), ("mode", mode), ("keep_owner", keep))
+            if value
         )
         if at.keyword == "ADD":
             remote = self.add_remote(
@@ -987,12 +996,6 @@ class _Generator:
                     f"COPY --from={text} names this stage or a later one", "name an earlier stage"
                 )
             stage.uses.add(other.index)
-            if not self.has_chown:
-                self.notes.append(
-                    f"{self.dockerfile.path}:{self.current_line}: COPY --from={text} keeps the"
-                    " owners of the copied files under docker build; the pipeline makes them"
-                    " root (0:0): give owner=... where the files in the stage are not root's"
-                )
             return other.var
         return f"Image.from_({python_string(text)})"
 

@@ -41,6 +41,7 @@ from framework.plan.ops import (
     VolumeOp,
     WorkdirOp,
     exec_argv,
+    sendable_name,
 )
 from framework.spec import (
     Add,
@@ -89,15 +90,28 @@ def compile(image: Image) -> BuildPlan:
 @dataclass
 class _Lowering:
     """What lowering a step depends on: the workdir, user and shell set so far, whether
-    this stage set a CMD, and the build-time variables in effect: declared in this stage
-    or in the stages it is built FROM (as BuildKit does), and not set again by an env
-    step since (the last of the two sets a name)."""
+    this stage set a CMD, the build-time variables in effect (declared in this stage or in
+    the stages it is built FROM, as BuildKit does, and not set again by an env step since:
+    the last of the two sets a name), and the directories known to exist (made by a
+    workdir or a copy since the last run step, which may change anything), each with what
+    made it."""
 
     workdir: str | None = None
     user: str | None = None
     shell: tuple[str, ...] | None = None
     cmd_in_stage: bool = False
     args: dict[str, str | None] = field(default_factory=dict)
+    directories: dict[str, str] = field(default_factory=dict)
+
+    def made_directories(self, path: str, by: str, *, itself: bool = True) -> None:
+        """Record that ``path`` (when ``itself``) and every directory above it exist."""
+        if not itself:
+            path = posixpath.dirname(path)
+        while True:
+            self.directories.setdefault(path, by)
+            if path == "/":
+                return
+            path = posixpath.dirname(path)
 
     def shell_argv(self, script: str) -> tuple[str, ...]:
         """The argv that runs ``script`` under the shell in effect."""
@@ -143,6 +157,7 @@ class _Collector:
                 user=inherited.user,
                 shell=inherited.shell,
                 args=dict(inherited.args),
+                directories=dict(inherited.directories),
             )
             steps = tuple(_lower(step, state, stage_refs) for step in image.steps)
             self.final[stage_id] = state
@@ -204,6 +219,7 @@ def _lower(step: Step, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep
             argv, script = step.argv, step.script
             if script is not None and state.shell is not None:
                 argv, script = state.shell_argv(script), None
+            state.directories.clear()
             return RunOp(
                 argv=exec_argv(argv, script, step.env, step.secrets),
                 command=step.command(),
@@ -212,6 +228,7 @@ def _lower(step: Step, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep
                 mounts=tuple(_lower_mount(m, stage_refs) for m in step.mounts),
                 network=step.network,
                 args=state.visible_args(),
+                no_cache=step.no_cache,
                 origin=step.origin,
             )
         case Arg():
@@ -225,6 +242,7 @@ def _lower(step: Step, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep
             return _lower_add(step, state)
         case Workdir():
             state.workdir = resolve_path(step.path, state.workdir)
+            state.made_directories(state.workdir, _made_by("workdir", step))
             owner = state.user or DEFAULT_OWNER
             return WorkdirOp(path=state.workdir, written=step.path, owner=owner, origin=step.origin)
         case User():
@@ -273,31 +291,49 @@ def _lower(step: Step, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep
 
 def _lower_copy(step: Copy, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep:
     dest = _absolute(step.dest, state.workdir)
-    owner = step.owner or DEFAULT_OWNER
+    bare = dest.rstrip("/") or "/"
+    owner = None if step.keep_owner else step.owner or DEFAULT_OWNER
+    made_by = _made_by("copy", step)
+    known_directory = step.into_directory or bare in state.directories
     source = step.source
     match source:
         case StagePath():
-            into = step.into_directory
-            file_dest = posixpath.join(dest, posixpath.basename(source.path)) if into else dest
+            inside = posixpath.join(bare, posixpath.basename(source.path))
+            state.made_directories(bare, made_by, itself=False)
             return StageCopyOp(
                 stage=stage_refs[id(source)],
                 path=source.path,
                 dest=dest,
-                file_dest=file_dest,
+                file_dest=inside if known_directory else dest,
                 written=step.dest,
                 owner=owner,
                 mode=step.mode,
                 origin=step.origin,
+                inside=None if known_directory else inside,
             )
         case ContextPath() if source.is_dir:
+            assert owner is not None
+            state.made_directories(bare, made_by)
             written = step.dest if step.dest.endswith("/") else step.dest + "/"
             return CopyOp(source, True, dest, written, step.dest, owner, step.mode, step.origin)
         case ContextPath() | Inline():
-            written = step.dest
-            if step.into_directory and isinstance(source, ContextPath):
-                name = posixpath.basename(source.path)
-                dest, written = posixpath.join(dest, name), posixpath.join(written, name)
-            return CopyOp(source, False, dest, written, step.dest, owner, step.mode, step.origin)
+            assert owner is not None
+            state.made_directories(bare, made_by, itself=False)
+            if isinstance(source, Inline):
+                if known_directory:
+                    raise _inline_onto_directory(step, bare, state.directories[bare])
+                inside = posixpath.join(bare, sendable_name(posixpath.basename(bare)))
+                return CopyOp(
+                    source, False, dest, step.dest, step.dest, owner, step.mode, step.origin, inside
+                )
+            name = posixpath.basename(source.path)
+            if not known_directory:
+                inside = posixpath.join(bare, sendable_name(name))
+                return CopyOp(
+                    source, False, dest, step.dest, step.dest, owner, step.mode, step.origin, inside
+                )
+            into, written = posixpath.join(bare, name), posixpath.join(step.dest, name)
+            return CopyOp(source, False, into, written, step.dest, owner, step.mode, step.origin)
         case _:
             assert_never(source)
 
@@ -323,6 +359,22 @@ def _lower_add(step: Add, state: _Lowering) -> PlanStep:
             )
         case _:
             assert_never(source)
+
+
+def _made_by(kind: str, step: Step) -> str:
+    return f"the {kind} at {step.origin}" if step.origin is not None else f"a {kind} step"
+
+
+def _inline_onto_directory(step: Copy, path: str, made_by: str) -> SpecError:
+    """Inline content has no file name to keep inside a directory: where the description
+    itself makes ``path`` a directory, the copy is refused rather than named for it."""
+    return SpecError(
+        f"inline content copied to {step.dest!r}, which is a directory ({path}, made by "
+        f"{made_by}): inline content has no file name to keep inside it",
+        fix=f"give the file's own path as the destination, e.g. "
+        f"'{posixpath.join(step.dest, 'config.toml')}'",
+        where=where(step.origin),
+    )
 
 
 def _absolute(path: str, workdir: str | None) -> str:

@@ -5,9 +5,15 @@ Every question of meaning is answered here once, so engines only translate:
 - paths are absolute (resolved against the workdir the description sets); ``written``
   keeps the spelling the user gave, for people and for an ejected Dockerfile, which
   resolves it against the same workdir;
-- owners are decided (root, ``0:0``, unless the step names one);
-- "copy into a directory" is decided (``CopyOp.dest`` is where the file or directory
-  lands; ``StageCopyOp.file_dest`` is where a file source lands);
+- owners are decided (root, ``0:0``, unless the step names one, or ``None``: a copy out of
+  another stage that keeps the source's owners);
+- "copy into a directory" is decided where the description knows it (a ``/`` at the end
+  of the destination, or a directory a workdir or a copy made since the last run step):
+  ``CopyOp.dest`` is where the file or directory lands, ``StageCopyOp.file_dest`` where a
+  file source lands. Otherwise a file lands *inside* the destination when it is an
+  existing directory (Docker's rule), which only the build can tell: ``inside`` is then
+  where it lands in that case, and engines honour it (BuildKit's ``COPY`` does it itself,
+  Dagger asks);
 - other stages are named by stage id (:attr:`framework.plan.Stage.id`);
 - a run step's ``argv`` is what it executes, its per-step environment included, and a
   string command is run by the shell in effect (``/bin/sh -c`` or a ``ShellOp``'s), as
@@ -20,6 +26,8 @@ Operations are plain frozen values. Every dispatch on them is a ``match`` that e
 
 from __future__ import annotations
 
+import posixpath
+import re
 import shlex
 from dataclasses import dataclass
 from typing import Literal, assert_never
@@ -52,6 +60,7 @@ __all__ = [
     "WorkdirOp",
     "changes_filesystem",
     "exec_argv",
+    "sendable_name",
 ]
 
 
@@ -77,6 +86,9 @@ class RunOp:
     mounts: tuple[ContextBind | StageBind | Tmpfs, ...] = ()
     network: bool = True
     args: BuildArgs = ()
+    no_cache: bool = False
+    """Run again on every build (and so every later step of the stage): engines give the
+    step a value that changes with each build, which the plan holds no trace of."""
     origin: Origin | None = None
 
 
@@ -98,7 +110,10 @@ class CopyOp:
     ``dest`` is the file's own path. ``written`` is ``dest`` in the user's spelling (the
     file name joined when a file is copied into a directory, a trailing ``/`` for a
     directory source); ``declared`` is the destination exactly as given, for people.
-    ``mode`` ``None`` keeps the source's mode.
+    ``mode`` ``None`` keeps the source's mode. ``inside``: for a file source whose
+    destination may be a directory that exists when the step runs, where the file lands
+    then (``dest/<name>``: the source's file name, or for inline content ``dest``'s own,
+    as :func:`sendable_name` gives it); ``None`` when the plan decided.
     """
 
     source: ContextPath | Inline
@@ -109,22 +124,40 @@ class CopyOp:
     owner: str
     mode: int | None = None
     origin: Origin | None = None
+    inside: str | None = None
+
+    @property
+    def file_name(self) -> str:
+        """The name a file source is sent under, which an existing directory keeps."""
+        return sendable_name(posixpath.basename(self.inside or self.dest))
+
+
+_PATTERN_CHARACTERS = re.compile(r"[\\*?\[]")
+
+
+def sendable_name(name: str) -> str:
+    """``name`` as a build context can send it by name: BuildKit reads ``\\``, ``*``,
+    ``?`` and ``[`` in a copy source as a pattern, so each becomes ``_``."""
+    return _PATTERN_CHARACTERS.sub("_", name)
 
 
 @dataclass(frozen=True)
 class StageCopyOp:
     """Copy ``path`` out of the stage ``stage`` (its id). Whether ``path`` is a directory
     is known only when the stage is built: a directory's contents land in ``dest``, a
-    file at ``file_dest``. ``written`` is the destination as the user spelled it."""
+    file at ``file_dest``, or at ``inside`` when that is not ``None`` and ``file_dest`` is
+    then an existing directory. ``written`` is the destination as the user spelled it.
+    ``owner`` ``None`` keeps the source's owners (numeric), as ``COPY --from`` does."""
 
     stage: str
     path: str
     dest: str
     file_dest: str
     written: str
-    owner: str
+    owner: str | None
     mode: int | None = None
     origin: Origin | None = None
+    inside: str | None = None
 
 
 @dataclass(frozen=True)

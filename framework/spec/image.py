@@ -309,6 +309,7 @@ class Image:
         secrets: Sequence[SecretUse] = (),
         mounts: Bind | Tmpfs | Sequence[Bind | Tmpfs] = (),
         network: bool = True,
+        no_cache: bool = False,
     ) -> Image:
         """Run ``command``: a list is exec form (no shell), a string runs under ``/bin/sh -c``.
 
@@ -316,6 +317,8 @@ class Image:
         ``Secret.env(...).as_env(...)`` / ``.as_file(...)`` uses; ``mounts`` takes
         :class:`Bind` (``Bind(context / "src", "/src")``, ``Bind(builder / "/out",
         "/in")``: mounted for this step, never copied) and :class:`Tmpfs` values.
+        ``no_cache=True`` runs this step and every later one of its stage again on every
+        build.
         """
         origin = caller_origin()
         caches = _cache_mounts(cache, origin)
@@ -333,6 +336,7 @@ class Image:
             secrets=tuple(secrets),
             mounts=_mounts(mounts, origin),
             network=network,
+            no_cache=no_cache,
             origin=origin,
         )
         return self._with(step)
@@ -345,6 +349,7 @@ class Image:
         *,
         owner: str | None = None,
         mode: int | None = None,
+        keep_owner: bool = False,
     ) -> Image:
         """Copy ``source`` to ``dest`` (see :class:`framework.spec.steps.Copy` for the rules).
 
@@ -362,7 +367,14 @@ class Image:
                 where=where(origin),
             )
         step = validated(
-            Copy, origin, source=source, dest=dest, owner=owner, mode=mode, origin=origin
+            Copy,
+            origin,
+            source=source,
+            dest=dest,
+            owner=owner,
+            mode=mode,
+            keep_owner=keep_owner,
+            origin=origin,
         )
         if isinstance(source, Inline) and step.into_directory:
             raise SpecError(

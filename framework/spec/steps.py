@@ -96,6 +96,9 @@ class Run(_Step):
     mounted for this step only, and so are ``mounts``: :class:`Bind` (a context or stage
     path, read-only unless ``rw``) and :class:`Tmpfs`; nothing of theirs enters the
     image. No two mounts share a target. ``network=False`` runs without network access.
+    ``no_cache`` runs the step again on every build, and with it every later step of its
+    stage (and the stages built on it), on every engine; the build record never answers
+    a build that has such a step.
     """
 
     kind: Literal["run"] = field(default="run", init=False)
@@ -106,6 +109,7 @@ class Run(_Step):
     secrets: tuple[SecretUse, ...] = ()
     mounts: tuple[Bind | Tmpfs, ...] = ()
     network: bool = True
+    no_cache: bool = False
 
     def _check(self) -> None:
         if (self.argv is None) == (self.script is None):
@@ -149,12 +153,22 @@ class Copy(_Step):
     """Copy files into the image.
 
     A directory source copies its *contents* into ``dest`` (created if missing). A file
-    source is written at ``dest``, or inside it when ``dest`` ends with ``/`` or is
-    ``.``. A relative ``dest`` resolves against the current workdir. ``owner`` (``user``
-    or ``user:group``; without a group, the group id equals the user's) defaults to root
-    (``0:0``), also for a copy out of another image, where Docker would keep the owner.
-    ``mode`` (e.g. ``0o644``) defaults to the source's mode (``0o644`` for inline
-    content), and applies to every copied file and directory when given.
+    source is written at ``dest``, or inside it, under its own name, when ``dest`` ends
+    with ``/``, is ``.``, or is a directory that already exists in the image when the
+    step runs (made by the base image, a run step, a workdir or a copy), as Docker's
+    ``COPY`` does. Inline content has no name of its own: it is named like ``dest``, so
+    onto an existing directory ``/etc/app`` it lands at ``/etc/app/app`` (a directory the
+    description itself made there is refused when the image is compiled). A relative
+    ``dest`` resolves against the current workdir.
+
+    ``owner`` (``user`` or ``user:group``; without a group, the group id equals the
+    user's) defaults to root (``0:0``), also for a copy out of another image: one rule for
+    every source, so what a copy makes never depends on how the other stage's files came
+    to be owned. ``keep_owner=True`` (only for a copy out of another image, and not with
+    ``owner``) keeps the source's numeric owners instead, as Docker's ``COPY --from``
+    without ``--chown`` does. ``mode`` (e.g. ``0o644``) defaults to the source's mode
+    (``0o644`` for inline content), and applies to every copied file and directory when
+    given.
     """
 
     kind: Literal["copy"] = field(default="copy", init=False)
@@ -162,11 +176,25 @@ class Copy(_Step):
     dest: str
     owner: str | None = None
     mode: int | None = None
+    keep_owner: bool = False
 
     def _check(self) -> None:
         check_path(self.dest, "copy destination")
         if self.owner is not None:
             check_user(self.owner, "copy owner")
+        if self.keep_owner and self.owner is not None:
+            raise SpecError(
+                f"copy to {self.dest!r} gives both owner={self.owner!r} and keep_owner=True",
+                fix="drop owner=... to keep the source's owners, or drop keep_owner=True to "
+                "make the files owned by that owner",
+            )
+        if self.keep_owner and self.source.kind != "stage":
+            raise SpecError(
+                f"keep_owner=True on a copy of {self.source.describe()}: only a copy out of "
+                "another image has owners to keep (files from a context or inline content "
+                "are owned by root, as with Docker)",
+                fix="drop keep_owner=True, or give owner='user:group'",
+            )
         if self.mode is not None and not 0 <= self.mode <= 0o7777:
             raise SpecError(
                 f"copy mode {self.mode:#o} is out of range",

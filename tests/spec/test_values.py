@@ -168,5 +168,6 @@ def test_the_json_form_is_the_meaning() -> None:
         "secrets": [],
         "mounts": [],
         "network": True,
+        "no_cache": False,
     }
     assert "origin" not in Image.from_("a").workdir("/w").steps[0].as_json()

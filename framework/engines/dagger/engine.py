@@ -242,7 +242,7 @@ def _stage_sources(plan: BuildPlan, root: Path) -> dict[tuple[object, ...], str]
     the host path of each, by :func:`_source_key`."""
     entries = render(plan).context
     stage_context(entries, root)
-    return {_source_key(entry.source): str(root / entry.name) for entry in entries}
+    return {_source_key(entry.source): str(root / entry.path) for entry in entries}
 
 
 def _source_key(source: ContextPath | Inline | Url) -> tuple[object, ...]:

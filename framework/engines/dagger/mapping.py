@@ -19,8 +19,14 @@ Dockerfile's, the mapping pins the meaning the spec gives (DESIGN.md §3):
   read-only, so a bound file is writable there (its writes are discarded all the same).
   Context files are mounted owned by root, as Docker sends them. A cache's ``uid:gid``
   is its owner; a cache ``mode`` other than ``0o755`` is refused (Dagger sets none);
-- paths and owners are the plan's (absolute, owner always given: Dagger would keep the
-  source's owner);
+- paths and owners are the plan's (absolute; the owner is given unless the plan keeps
+  the source's owners, which Dagger does when none is given);
+- a file copied to a destination that may be an existing directory (the plan's
+  ``inside``) lands inside it when it is one, as Docker's ``COPY`` does: Dagger's
+  ``with_file`` would replace it, so the mapping asks first (``is_directory``);
+- a ``no_cache`` run step gets ``FRAMEWORK_NO_CACHE`` set to a value new with each
+  mapping, for that exec only: the exec differs from the cached one, so it and every
+  later step run again;
 - workdir: missing directories are created, owned by the plan's owner, as BuildKit does;
 - volume, stopsignal and shell are refused (:class:`Unsupported`): Dagger's API cannot
   write ``Volumes``, ``StopSignal`` or ``Shell`` into the image config;
@@ -32,6 +38,7 @@ Dockerfile's, the mapping pins the meaning the spec gives (DESIGN.md §3):
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import assert_never
 
@@ -63,6 +70,7 @@ from framework.plan import (
 )
 from framework.plan.binds import ContextBind, StageBind
 from framework.plan.platform_args import fill_platform_args
+from framework.render import NO_CACHE_ARG
 from framework.spec import Inline, Secret, Tmpfs
 from framework.spec.mounts import DEFAULT_CACHE_MODE
 from framework.spec.sources import ContextPath
@@ -100,7 +108,8 @@ class DaggerMapping:
     environment has for a name (``None``: unset), and ``build_platform`` the engine's
     platform (both ask Dagger unless given). ``after_step`` is awaited with the stage,
     the step's index and the container after each step that changes the filesystem
-    (the engine evaluates it there, to show and report steps one by one).
+    (the engine evaluates it there, to show and report steps one by one). ``nonce`` is
+    what ``no_cache`` run steps see (default: new for each mapping).
     """
 
     def __init__(
@@ -113,8 +122,10 @@ class DaggerMapping:
         after_step: AfterStep | None = None,
         variable: Variable | None = None,
         build_platform: BuildPlatform | None = None,
+        nonce: str | None = None,
     ) -> None:
         self._dag = client
+        self._nonce = nonce or uuid.uuid4().hex
         self._variable = variable or _variable
         self._build_platform = build_platform or self._default_platform
         self._platforms: tuple[str, str] | None = None
@@ -154,7 +165,7 @@ class DaggerMapping:
             case ArgOp():
                 return c  # its meaning is in the RunOp.args and EnvOp.args after it
             case CopyOp():
-                return self._copy(c, step)
+                return await self._copy(c, step)
             case StageCopyOp():
                 return await self._stage_copy(c, step, built)
             case AddArchiveOp():
@@ -252,7 +263,11 @@ class DaggerMapping:
         for use in step.secrets:
             c = c.with_mounted_secret(use.mount_path, self._secret(use.secret))
             mounted.append(use.mount_path)
+        if step.no_cache:
+            c = c.with_env_variable(NO_CACHE_ARG, self._nonce)
         c = c.with_exec(list(step.argv))
+        if step.no_cache:
+            c = c.without_env_variable(NO_CACHE_ARG)
         for path in mounted:
             c = c.without_mount(path)
         return c
@@ -291,13 +306,20 @@ class DaggerMapping:
         uri = f"env://{secret.name}" if secret.source == "env" else f"file://{secret.name}"
         return self._dag.secret(uri)
 
-    def _copy(self, c: dagger.Container, step: CopyOp) -> dagger.Container:
+    async def _copy(self, c: dagger.Container, step: CopyOp) -> dagger.Container:
         host = self._dag.host()
         if step.is_dir:
             directory = host.directory(self._staged(step.source))
             return c.with_directory(step.dest, directory, owner=step.owner, permissions=step.mode)
         file = host.file(self._staged(step.source))
-        return c.with_file(step.dest, file, owner=step.owner, permissions=step.mode)
+        dest = await self._file_dest(c, step.dest, step.inside)
+        return c.with_file(dest, file, owner=step.owner, permissions=step.mode)
+
+    async def _file_dest(self, c: dagger.Container, dest: str, inside: str | None) -> str:
+        """Where a file lands: ``inside`` when ``dest`` is an existing directory."""
+        if inside is not None and await self._is_directory(c, dest):
+            return inside
+        return dest
 
     async def _stage_copy(
         self, c: dagger.Container, step: StageCopyOp, built: dict[str, dagger.Container]
@@ -305,9 +327,12 @@ class DaggerMapping:
         source = built[step.stage]
         if await self._is_directory(source, step.path):
             directory = source.directory(step.path)
-            return c.with_directory(step.dest, directory, owner=step.owner, permissions=step.mode)
+            # "" is the SDK's default: no owner given, so Dagger keeps the source's.
+            owner = step.owner or ""
+            return c.with_directory(step.dest, directory, owner=owner, permissions=step.mode)
         file = source.file(step.path)
-        return c.with_file(step.file_dest, file, owner=step.owner, permissions=step.mode)
+        dest = await self._file_dest(c, step.file_dest, step.inside)
+        return c.with_file(dest, file, owner=step.owner or "", permissions=step.mode)
 
 
 async def _variable(container: dagger.Container, name: str) -> str | None:
