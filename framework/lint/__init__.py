@@ -95,7 +95,7 @@ def lint(
         else:
             quiet.append(_with_reason(finding, reason))
     needs = [r.id for r in RULES.values() if r.needs_engine and r.id not in ignore]
-    skipped = needs if facts is None or facts.local_images is None else []
+    skipped = needs if facts is None or not facts.answers else []
     return LintReport(tuple(active), tuple(quiet), tuple(skipped))
 
 

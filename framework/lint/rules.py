@@ -181,12 +181,9 @@ class _Checker:
 
     def _slim_variant(self, base: str, name: str, tag: str) -> None:
         assert self.facts is not None
-        local = self.facts.local_images
-        if local is None:
-            return
         short = name.removeprefix("docker.io/").removeprefix("library/")
         candidates = [f"{short}:slim" if tag == "latest" else f"{short}:{tag}-slim"]
-        present = [c for c in candidates if c in local]
+        present = [c for c in candidates if self.facts.has_image(c)]
         if present:
             self._report(
                 "FW105",
