@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal, TextIO
 
+from framework._dataclass import dataclass
 from framework.errors import LintError, SpecError
 from framework.lint.daemon import DaemonFacts
 from framework.lint.findings import RULES, Finding, Rule

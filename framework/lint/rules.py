@@ -14,8 +14,8 @@ import os
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from framework._dataclass import dataclass
 from framework.lint.daemon import DaemonFacts
 from framework.lint.findings import RULES, Finding
 from framework.lint.shell import (

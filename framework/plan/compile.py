@@ -14,9 +14,10 @@ import hashlib
 import json
 import posixpath
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, assert_never
 
+from framework._dataclass import dataclass
 from framework.errors import SpecError
 from framework.plan.model import BuildPlan, Stage
 from framework.plan.ops import (

@@ -21,9 +21,9 @@ Operations are plain frozen values. Every dispatch on them is a ``match`` that e
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
 from typing import Literal, assert_never
 
+from framework._dataclass import dataclass
 from framework.spec._base import Origin
 from framework.spec.mounts import CacheMount, SecretUse
 from framework.spec.sources import ContextPath, Inline

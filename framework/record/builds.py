@@ -27,9 +27,9 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from framework._dataclass import dataclass
 from framework.docker_api import DaemonAPI, DaemonAPIError, local_socket
 from framework.plan import BuildPlan, changes_filesystem, describe_step
 from framework.record.store import RecordStore
