@@ -50,8 +50,13 @@ def dataclass(
 
 def _process(cls: type[_T], *, frozen: bool, kw_only: bool) -> type[_T]:
     own = cls.__dict__
+    undocumented = not own.get("__doc__")
+    if undocumented:  # else dataclasses documents it with inspect.signature (ms, at first)
+        cls.__doc__ = "-"
     dataclasses.dataclass(init=False, repr=False, eq=False, match_args=False, kw_only=kw_only)(cls)
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    if undocumented:
+        cls.__doc__ = f"{cls.__name__}({', '.join(f.name for f in fields)})"
     compared = tuple(f.name for f in fields if f.compare)
     shown = tuple(f.name for f in fields if f.repr)
     klass: Any = cls

@@ -150,3 +150,12 @@ def test_init_is_compiled_once_per_class_on_first_use() -> None:
     assert compiled is not first
     Late(2)
     assert Late.__dict__["__init__"] is compiled
+
+
+def test_an_undocumented_class_is_documented_by_its_fields() -> None:
+    @fast_dataclass(frozen=True)
+    class Bare:
+        a: int
+        b: str = ""
+
+    assert Bare.__doc__ == "Bare(a, b)"
