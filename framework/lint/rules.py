@@ -462,8 +462,15 @@ def _dependency_install(parsed: list[SimpleCommand]) -> bool:
     return False
 
 
+# Most manifests are plain names: a set lookup, and fnmatch (a regex compiled per pattern,
+# milliseconds in all) only for the few patterns.
+_MANIFEST_NAMES = frozenset(p for p in MANIFESTS if not any(c in p for c in "*?["))
+_MANIFEST_PATTERNS = tuple(p for p in MANIFESTS if p not in _MANIFEST_NAMES)
+
+
 def _is_manifest(name: str) -> bool:
-    return any(fnmatch.fnmatchcase(posixpath.basename(name), p) for p in MANIFESTS)
+    base = posixpath.basename(name)
+    return base in _MANIFEST_NAMES or any(fnmatch.fnmatchcase(base, p) for p in _MANIFEST_PATTERNS)
 
 
 def _holds_manifest(source: ContextPath, limit: int = 5000) -> bool:
