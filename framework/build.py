@@ -8,10 +8,10 @@ import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from framework._dataclass import dataclass
 from framework.errors import EngineUnavailable, FrameworkError, Interrupted, SpecError
 from framework.plan import BuildPlan, compile
 from framework.progress import Progress, default_progress

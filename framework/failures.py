@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from dataclasses import dataclass
 from typing import Any, Literal, TextIO
 
+from framework._dataclass import dataclass
 from framework.errors import (
     BuildError,
     EngineUnavailable,

@@ -3,8 +3,10 @@ produce it, and the progress displays, which show it (neither imports the other)
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any, Literal
+
+from framework._dataclass import dataclass
 
 __all__ = ["BuildResult", "StepKey", "StepReport", "StepStatus"]
 

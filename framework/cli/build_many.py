@@ -32,9 +32,10 @@ import io
 import json
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, TextIO, cast
 
+from framework._dataclass import dataclass
 from framework.cli.options import build_options
 from framework.cli.targets import Pipeline, load_target, registered
 from framework.errors import UsageError

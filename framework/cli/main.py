@@ -12,15 +12,15 @@ object (``"ok": false``) otherwise.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import os
 import shlex
-import shutil
-import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from framework.cli import build_many
 from framework.cli import explain as explain_command
@@ -30,7 +30,6 @@ from framework.cli.import_ import add_import_parser, run_import
 from framework.cli.options import build_options
 from framework.cli.params import resolve_arguments
 from framework.cli.targets import Pipeline, load_target, registered
-from framework.engines.registry import engine_names
 from framework.errors import EngineUnavailable, SpecError, UsageError
 from framework.failures import (
     EXIT_BUILD_FAILED,
@@ -42,7 +41,7 @@ from framework.failures import (
     internal_failure,
     report_failure,
 )
-from framework.plan import BuildPlan, compile, describe_step
+from framework.plan import compile, describe_step
 from framework.progress import (
     GitHubProgress,
     LiveProgress,
@@ -52,22 +51,59 @@ from framework.progress import (
     SilentProgress,
     default_progress,
 )
-from framework.render import render
-from framework.render.graph import to_dot, to_mermaid
 from framework.signals import sigterm_as_interrupt
 from framework.spec import Context
 from framework.spec.references import cache_source_problem, tag_problem
 
+if TYPE_CHECKING:
+    from framework.plan import BuildPlan
+
 __all__ = ["EXIT_BUILD_FAILED", "EXIT_ENGINE", "EXIT_SPEC", "EXIT_USAGE", "main"]
+
+
+def _columns() -> int:
+    """``$COLUMNS``, else the terminal's width, else 80 (as ``shutil.get_terminal_size``)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, with its usage errors raised as :class:`UsageError` so that they are
     reported (and, with ``--json``, summarised) like every other failure."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The terminal's width given as argparse would find it: argparse itself imports
+        # shutil (and with it bz2 and lzma) for it, once per argument added.
+        formatter = kwargs.get("formatter_class", argparse.HelpFormatter)
+        kwargs["formatter_class"] = functools.partial(formatter, width=_columns() - 2)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         raise UsageError(f"{self.prog}: {message}", fix=f"see {self.prog} --help")
+
+
+class _EngineNames:
+    """``--engine``'s choices, read from the engine registry only when argparse checks a
+    value or shows help: a command that names no engine does not import the engines."""
+
+    def __contains__(self, name: object) -> bool:
+        from framework.engines.registry import engine_names
+
+        return name in engine_names()
+
+    def __iter__(self) -> Iterator[str]:
+        from framework.engines.registry import engine_names
+
+        return iter(engine_names())
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,7 +122,10 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("-t", "--tag", action="append", default=[], help="tag (repeatable)")
     build.add_argument("--push", action="store_true", help="push the tags to their registry")
     build.add_argument("-o", "--output", metavar="ARCHIVE", help="also write a tar archive")
-    build.add_argument("--engine", choices=engine_names(), help="default: docker")
+    build.add_argument(
+        "--engine", choices=_EngineNames(), metavar="ENGINE",
+        help="%(choices)s (default: docker)",
+    )  # fmt: skip
     build.add_argument("--platform", help="target platform, e.g. linux/arm64")
     build.add_argument("--cache-from", action="append", default=[], metavar="REF")
     build.add_argument("--cache-to", action="append", default=[], metavar="REF")
@@ -400,6 +439,8 @@ def _plan(args: argparse.Namespace, plan: BuildPlan) -> int:
 
 
 def _render(args: argparse.Namespace, plan: BuildPlan) -> int:
+    from framework.render import render
+
     rendered = render(plan)
     if args.output is None:
         sys.stdout.write(rendered.dockerfile)
@@ -462,6 +503,11 @@ def _shell_word(text: str) -> str:
 
 
 def _graph(args: argparse.Namespace, plan: BuildPlan) -> int:
+    import shutil
+    import subprocess
+
+    from framework.render.graph import to_dot, to_mermaid
+
     text = to_mermaid(plan) if args.format == "mermaid" else to_dot(plan)
     if args.format in {"mermaid", "dot"}:
         if args.output:

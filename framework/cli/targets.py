@@ -13,11 +13,11 @@ import inspect
 import sys
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from framework._dataclass import dataclass
 from framework.build import importing_pipeline
 from framework.errors import SpecError
 from framework.spec import Image

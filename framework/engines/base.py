@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Literal, Protocol
 
+from framework._dataclass import dataclass
 from framework.engines.redact import Redactor
 from framework.errors import Interrupted
 from framework.outcome import BuildResult, StepKey, StepReport, StepStatus

@@ -11,8 +11,8 @@ special-cased.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from framework._dataclass import dataclass
 from framework.engines.base import Engine
 from framework.errors import SpecError
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal, TextIO
 
+from framework._dataclass import dataclass
 from framework.errors import LintError, SpecError
 from framework.lint.daemon import DaemonFacts
 from framework.lint.findings import RULES, Finding, Rule
@@ -95,7 +96,7 @@ def lint(
         else:
             quiet.append(_with_reason(finding, reason))
     needs = [r.id for r in RULES.values() if r.needs_engine and r.id not in ignore]
-    skipped = needs if facts is None or facts.local_images is None else []
+    skipped = needs if facts is None or not facts.answers else []
     return LintReport(tuple(active), tuple(quiet), tuple(skipped))
 
 

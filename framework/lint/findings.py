@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal
+
+from framework._dataclass import dataclass
 
 __all__ = ["RULES", "Finding", "Rule", "rule"]
 

@@ -14,8 +14,8 @@ import os
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from framework._dataclass import dataclass
 from framework.lint.daemon import DaemonFacts
 from framework.lint.findings import RULES, Finding
 from framework.lint.shell import (
@@ -184,12 +184,9 @@ class _Checker:
 
     def _slim_variant(self, base: str, name: str, tag: str) -> None:
         assert self.facts is not None
-        local = self.facts.local_images
-        if local is None:
-            return
         short = name.removeprefix("docker.io/").removeprefix("library/")
         candidates = [f"{short}:slim" if tag == "latest" else f"{short}:{tag}-slim"]
-        present = [c for c in candidates if c in local]
+        present = [c for c in candidates if self.facts.has_image(c)]
         if present:
             self._report(
                 "FW105",
@@ -482,8 +479,15 @@ def _dependency_install(parsed: list[SimpleCommand]) -> bool:
     return False
 
 
+# Most manifests are plain names: a set lookup, and fnmatch (a regex compiled per pattern,
+# milliseconds in all) only for the few patterns.
+_MANIFEST_NAMES = frozenset(p for p in MANIFESTS if not any(c in p for c in "*?["))
+_MANIFEST_PATTERNS = tuple(p for p in MANIFESTS if p not in _MANIFEST_NAMES)
+
+
 def _is_manifest(name: str) -> bool:
-    return any(fnmatch.fnmatchcase(posixpath.basename(name), p) for p in MANIFESTS)
+    base = posixpath.basename(name)
+    return base in _MANIFEST_NAMES or any(fnmatch.fnmatchcase(base, p) for p in _MANIFEST_PATTERNS)
 
 
 def _holds_manifest(source: ContextPath, limit: int = 5000) -> bool:

@@ -12,12 +12,14 @@ corrupt, digests are computed from the files (a corrupt cache is replaced).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import marshal
 import os
 import sqlite3
 import stat
 import time
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
 from framework.errors import SpecError
@@ -29,6 +31,9 @@ from framework.spec.urls import Url
 __all__ = ["FileDigests", "default_store", "source_digest", "source_files"]
 
 _CHUNK = 1 << 20
+_DIGEST = itemgetter(3)
+_FORMAT = 0o170000  # stat.S_IFMT's mask
+_DIR, _REG, _LNK = stat.S_IFDIR, stat.S_IFREG, stat.S_IFLNK
 _RACY_NS = 2_000_000_000
 _Stamp = tuple[int, int, int, str]  # size, mtime_ns, inode, digest
 
@@ -131,10 +136,13 @@ def _decode(blob: bytes) -> dict[str, _Stamp]:
         stamps = marshal.loads(blob)
     except (EOFError, ValueError, TypeError):
         return {}
-    if not isinstance(stamps, dict) or not all(
-        isinstance(stamp, tuple) and len(stamp) == 4 and isinstance(stamp[3], str)
-        for stamp in stamps.values()
+    # Checked with C loops (map), not a Python expression per file: this runs for every
+    # directory of a context on every plan.
+    if not isinstance(stamps, dict) or not (
+        set(map(type, stamps.values())) <= {tuple} and set(map(len, stamps.values())) <= {4}
     ):
+        return {}
+    if stamps and not set(map(type, map(_DIGEST, stamps.values()))) <= {str}:
         return {}
     return stamps
 
@@ -215,7 +223,7 @@ class _Walk:
         root, ``shown`` relative to the source); return whether it is sent."""
         mark = len(self.lines)
         try:
-            entries = sorted(os.scandir(real), key=lambda e: e.name)
+            entries = sorted(os.scandir(real), key=_NAME)
         except OSError as exc:
             raise SpecError(
                 f"cannot list {inner!r} in the context {self.source.context.path}: "
@@ -223,36 +231,56 @@ class _Walk:
                 fix="make the directory readable",
                 where=where(self.source.origin),
             ) from None
-        made = shown == "." or self.filter.selected(inner)
-        everything = self.filter.selects_everything
+        path_filter = self.filter
+        made = shown == "." or path_filter.selected(inner)
+        everything = path_filter.selects_everything
         lines, digest, known = self.lines, self.files.digest, self.files.stamps(real)
+        in_context = "" if inner == "." else inner + "/"
+        in_source = "" if shown == "." else shown + "/"
+        # The loop runs once per file of the context on every plan: plain int and string
+        # operations, no call that the lstat (DirEntry.stat) does not need.
         for entry in entries:
-            child = entry.name if inner == "." else f"{inner}/{entry.name}"
-            label = entry.name if shown == "." else f"{shown}/{entry.name}"
+            name = entry.name
             info = entry.stat(follow_symlinks=False)
             mode = info.st_mode
-            if stat.S_ISDIR(mode):
-                if everything or self.filter.may_hold_selected(child):
-                    made |= self.tree(entry.path, child, label)
+            kind = mode & _FORMAT
+            if kind == _DIR:
+                child = in_context + name
+                if everything or path_filter.may_hold_selected(child):
+                    made |= self.tree(entry.path, child, in_source + name)
                 continue
-            if not (everything or self.filter.selected(child)):
+            if not (everything or path_filter.selected(in_context + name)):
                 continue
             made = True
-            if stat.S_ISREG(mode):
-                stamp = known.get(entry.name)
-                if stamp is None or stamp[:3] != (info.st_size, info.st_mtime_ns, info.st_ino):
-                    found = digest(entry.path, info)
-                else:
+            if kind == _REG:
+                stamp = known.get(name)
+                if (
+                    stamp is not None
+                    and stamp[0] == info.st_size
+                    and stamp[1] == info.st_mtime_ns
+                    and stamp[2] == info.st_ino
+                ):
                     found = stamp[3]
-                lines.append(_entry("f", f"{stat.S_IMODE(mode):o}", found, label))
-            elif stat.S_ISLNK(mode):
-                lines.append(_entry("l", os.readlink(entry.path), "", label))
+                else:
+                    found = digest(entry.path, info)
+                lines.append(f"f\0{_permissions(mode)}\0{found}\0{in_source}{name}\0")
+            elif kind == _LNK:
+                lines.append(_entry("l", os.readlink(entry.path), "", in_source + name))
             else:
-                lines.append(_entry("?", f"{stat.S_IFMT(mode):o}", "", label))
+                lines.append(_entry("?", f"{kind:o}", "", in_source + name))
         if made:
             mode = stat.S_IMODE(os.stat(real).st_mode)
             self.lines.insert(mark, _entry("d", f"{mode:o}", "", shown))
         return made
+
+
+_NAME = attrgetter("name")
+
+
+@functools.cache
+def _permissions(mode: int) -> str:
+    """The permission bits of ``mode`` in octal, as an entry shows them."""
+    return f"{stat.S_IMODE(mode):o}"
 
 
 def _entry(kind: str, detail: str, digest: str, name: str) -> str:

@@ -29,10 +29,10 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
-from dataclasses import dataclass
 from typing import Literal, assert_never
 
 from framework.plan.binds import ContextBind, StageBind
+from framework._dataclass import dataclass
 from framework.spec._base import Origin
 from framework.spec.mounts import CacheMount, SecretUse, Tmpfs
 from framework.spec.sources import ContextPath, Inline

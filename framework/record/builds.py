@@ -28,9 +28,9 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from framework._dataclass import dataclass
 from framework.docker_api import DaemonAPI, DaemonAPIError, local_socket
 from framework.plan import BuildPlan, RunOp, changes_filesystem, describe_step
 from framework.record.store import RecordStore
@@ -217,20 +217,19 @@ def remember(  # noqa: PLR0917  # what a build asked for, what it found, what it
     store = store or RecordStore()
     now = time.time()
     key = record_key(plan, before, tags, attest)
-    stored = store.put("build", key, {"image_id": result.image_id, "built_at": now})
     stages = summarise(plan, before.base_ids)
     reports = [report.as_json() for report in result.steps]
-    for tag in tags:
-        store.put(
-            "tag",
-            tag_key(before.daemon_id, tag),
-            {
-                "key": key,
-                "image_id": result.image_id,
-                "built_at": now,
-                "stages": stages,
-                "reports": reports,
-                "predicted": predicted,
-            },
-        )
-    return stored
+    per_tag = {
+        "key": key,
+        "image_id": result.image_id,
+        "built_at": now,
+        "stages": stages,
+        "reports": reports,
+        "predicted": predicted,
+    }
+    return store.put_many(
+        [
+            ("build", key, {"image_id": result.image_id, "built_at": now}),
+            *(("tag", tag_key(before.daemon_id, tag), per_tag) for tag in tags),
+        ]
+    )

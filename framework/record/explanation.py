@@ -19,9 +19,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
 
+from framework._dataclass import dataclass
 from framework.plan import (
     BuildPlan,
     CopyOp,

@@ -63,9 +63,14 @@ class Model:
         super().__init_subclass__(**kwargs)
         # Every method comes from this class (none is generated per subclass, which
         # would cost a compile() each at import): dataclasses only records the fields.
+        undocumented = not cls.__dict__.get("__doc__")
+        if undocumented:  # else dataclasses documents it with inspect.signature (ms, at first)
+            cls.__doc__ = "-"
         dataclasses.dataclass(init=False, repr=False, eq=False, match_args=False)(cls)
         cls._fields_cache = None
         fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        if undocumented:
+            cls.__doc__ = f"{cls.__name__}({', '.join(f.name for f in fields)})"
         cls._meaning_names = tuple(f.name for f in fields if f.compare)
         cls._input_names = frozenset(f.name for f in fields if f.init)
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
+
+from framework._dataclass import dataclass
 
 __all__ = ["BadPattern", "PathFilter", "read_ignore_file"]
 

@@ -96,10 +96,13 @@ class _Store(DaemonFacts):
         self._images = images
 
     @property
-    def local_images(self) -> frozenset[str] | None:
-        return None if self._images is None else frozenset(self._images)
+    def answers(self) -> bool:
+        return self._images is not None
 
-    # The base's functools.cache wrapper is not a plain method to the type checker.
+    # The base's functools.cache wrappers are not plain methods to the type checker.
+    def has_image(self, reference: str) -> bool | None:  # type: ignore[override]
+        return None if self._images is None else reference in self._images
+
     def image_user(self, reference: str) -> str | None:  # type: ignore[override]
         return None
 

@@ -12,9 +12,9 @@ import json
 import os
 import re
 import subprocess
-from dataclasses import dataclass
 from typing import Literal
 
+from framework._dataclass import dataclass
 from framework.engines.docker.client import DockerClient, daemon_fix
 from framework.errors import EngineUnavailable
 from framework.render.features import Features

@@ -12,10 +12,10 @@ import os
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from framework._dataclass import dataclass
 from framework.errors import EngineUnavailable, LegacyBuilderError
 
 __all__ = ["DockerClient", "find_client"]

@@ -6,7 +6,9 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from framework._dataclass import dataclass
 
 __all__ = ["OutputParser", "Vertex"]
 

@@ -17,9 +17,10 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
+from framework._dataclass import dataclass
 from framework.engines.docker.client import DockerClient
 from framework.engines.docker.leftovers import owned_directory, sweep_stale
 
