@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 
-from framework.plan.binds import StageBind
 from framework._dataclass import dataclass
+from framework.plan.binds import StageBind
 from framework.plan.ops import PlanStep, RunOp, StageCopyOp
 from framework.spec import Secret
 from framework.spec._base import Origin

@@ -31,8 +31,8 @@ import re
 import shlex
 from typing import Literal, assert_never
 
-from framework.plan.binds import ContextBind, StageBind
 from framework._dataclass import dataclass
+from framework.plan.binds import ContextBind, StageBind
 from framework.spec._base import Origin
 from framework.spec.mounts import CacheMount, SecretUse, Tmpfs
 from framework.spec.sources import ContextPath, Inline

@@ -10,7 +10,6 @@ told apart: Docker 20.10 copies it, newer Dockers unpack it, so it has no single
 
 from __future__ import annotations
 
-import tarfile
 from pathlib import Path
 from typing import Literal
 
@@ -35,6 +34,8 @@ def archive_compression(path: Path) -> Compression | None:
     compression: Compression = next((c for magic, c in _MAGIC if head.startswith(magic)), "none")
     if compression == "zstd":
         return compression
+    import tarfile  # with shutil, bz2 and lzma ~10 ms of import that only an add needs
+
     try:
         with tarfile.open(path, "r:*") as archive:
             first = archive.next()
