@@ -22,7 +22,7 @@ from framework.errors import (
     SpecError,
     UsageError,
 )
-from framework.spec import CacheMount, Context, Image, Inline, Secret
+from framework.spec import BUILD_PLATFORM, CacheMount, Context, Image, Inline, Secret
 
 if typing.TYPE_CHECKING:
     from framework.build import build, build_async
@@ -80,6 +80,7 @@ class _Package(types.ModuleType):
 sys.modules[__name__].__class__ = _Package
 
 __all__ = [
+    "BUILD_PLATFORM",
     "BuildError",
     "BuildPlan",
     "BuildResult",

@@ -377,6 +377,7 @@ def _plan(args: argparse.Namespace, plan: BuildPlan) -> int:
                     "id": stage.id,
                     "digest": plan.stage_digest(stage.id),
                     "base": stage.base,
+                    "platform": stage.platform,
                     "base_stage": None
                     if stage.base_stage is None
                     else plan.stage(stage.base_stage).name,
@@ -393,7 +394,8 @@ def _plan(args: argparse.Namespace, plan: BuildPlan) -> int:
         base = stage.base or (plan.stage(stage.base_stage).name if stage.base_stage else "scratch")
         marker = "  (target)" if stage is plan.target else ""
         print(f"stage {stage.name}  {plan.stage_digest(stage.id)}{marker}")
-        print(f"  FROM {base}")
+        flag = "" if stage.platform is None else f"--platform={stage.platform} "
+        print(f"  FROM {flag}{base}")
         for number, step in enumerate(stage.steps, start=1):
             print(f"  {number:>2}. {describe_step(plan, step)}")
     return 0
