@@ -87,7 +87,11 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--push", action="store_true", help="push the tags to their registry")
     build.add_argument("-o", "--output", metavar="ARCHIVE", help="also write a tar archive")
     build.add_argument("--engine", choices=engine_names(), help="default: docker")
-    build.add_argument("--platform", help="target platform, e.g. linux/arm64")
+    build.add_argument(
+        "--platform", metavar="P[,P...]",
+        help="target platform(s), e.g. linux/arm64 or linux/amd64,linux/arm64 (one "
+        "multi-platform image: needs -t, and --push on a classic image store)",
+    )  # fmt: skip
     build.add_argument("--cache-from", action="append", default=[], metavar="REF")
     build.add_argument("--cache-to", action="append", default=[], metavar="REF")
     build.add_argument(

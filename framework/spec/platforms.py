@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["BUILD_PLATFORM", "platform_problem"]
+__all__ = ["BUILD_PLATFORM", "platform_of_machine", "platform_problem"]
 
 BUILD_PLATFORM: Final = "$BUILDPLATFORM"
 """The platform of the machine that runs the build (``FROM --platform=$BUILDPLATFORM``)."""
@@ -61,6 +61,13 @@ def platform_problem(text: object) -> str | None:
             _known(known) if known else f" ({arch} has none)"
         )
     return None
+
+
+def platform_of_machine(os_name: str, machine: str) -> str:
+    """The platform of a machine that reports ``os_name`` and ``machine`` (``uname``'s
+    ``x86_64``, or Go's ``amd64``): ``linux/amd64``."""
+    arch = _ALIASES.get(machine.lower(), machine.lower())
+    return f"{os_name.lower()}/{arch}"
 
 
 def _known(names: frozenset[str]) -> str:

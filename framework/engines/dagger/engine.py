@@ -218,11 +218,16 @@ class DaggerEngine:
             raise Unsupported("pull (Dagger has no switch to refresh base images)")
         if request.attest:
             raise Unsupported("attest (attestations are made by the docker engine's buildx)")
+        if len(request.platforms) > 1:
+            raise Unsupported(
+                f"{len(request.platforms)} platforms in one build (this engine builds one "
+                "platform per build; build a multi-platform image on the docker engine)"
+            )
         mapping = DaggerMapping(
             dag,
             staged=lambda source: staged[_source_key(source)],
             is_directory=is_directory,
-            platform=request.platform,
+            platform=request.platforms[0] if request.platforms else None,
             after_step=steps,
         )
         containers = await mapping.containers(request.plan)

@@ -87,6 +87,10 @@ class DockerEngine:
         started = time.monotonic()
         caps = self.capabilities
         refuse_unsupported(caps, request)
+        if len(request.platforms) > 1 and not caps.containerd_store:
+            from framework.engines.docker.multiplatform import build_per_platform
+
+            return await build_per_platform(self, request)
         rendered = render(request.plan, caps.features)
         redact = Redactor(request.secrets)
         with (
@@ -199,8 +203,8 @@ class DockerEngine:
         argv += build_flags(self.capabilities, work, request.attest, env)
         for tag in (*request.tags, *request.cache_to):
             argv += ["-t", tag]
-        if request.platform:
-            argv += ["--platform", request.platform]
+        if request.platforms:
+            argv += ["--platform", ",".join(request.platforms)]
         if request.no_cache:
             argv.append("--no-cache")
         if request.pull:
