@@ -163,6 +163,14 @@ class DaggerEngine:
         opens its connection, and a failure there is an ``EngineUnavailable``."""
 
     async def build(self, request: BuildRequest) -> BuildResult:
+        if len(request.platforms) > 1:
+            raise EngineUnavailable(
+                "dagger",
+                f"{len(request.platforms)} platforms in one build: the dagger engine builds "
+                "one platform per build",
+                fix="build the multi-platform image on the docker engine (engine='docker'), "
+                "or one platform per build",
+            )
         started = time.monotonic()
         redact = Redactor(request.secrets)
         log = _LogLines(request, redact)
@@ -218,11 +226,6 @@ class DaggerEngine:
             raise Unsupported("pull (Dagger has no switch to refresh base images)")
         if request.attest:
             raise Unsupported("attest (attestations are made by the docker engine's buildx)")
-        if len(request.platforms) > 1:
-            raise Unsupported(
-                f"{len(request.platforms)} platforms in one build (this engine builds one "
-                "platform per build; build a multi-platform image on the docker engine)"
-            )
         mapping = DaggerMapping(
             dag,
             staged=lambda source: staged[_source_key(source)],
