@@ -44,7 +44,7 @@ def test_an_unknown_platform_is_refused_at_the_line_that_wrote_it(platform: str,
     assert says in caught.value.problem
     assert "linux/arm64" in str(caught.value.fix)
     assert caught.value.where is not None
-    assert caught.value.where.endswith(f"test_platforms.py:{caught.tb.tb_lineno}")
+    assert caught.value.where.endswith(f"test_image_platform.py:{caught.tb.tb_lineno}")
 
 
 def test_a_platform_is_not_a_string_is_refused() -> None:
