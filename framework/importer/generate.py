@@ -4,8 +4,12 @@ Each instruction becomes the ``Image`` call with the same meaning; build argumen
 typed parameters of the pipeline function (an ARG with one constant default gets it as
 the parameter's default; otherwise the parameter is ``str | None = None`` and each
 declaration falls back to its own default), and the words a Dockerfile expands are
-expanded here as BuildKit would (:mod:`.expansion`). An ARG's value reaches the RUN steps
-after it in its stage as ``run(..., env=...)``, never the image's config; ENV persists
+expanded here as BuildKit would (:mod:`.expansion`). An ARG with a value becomes
+``.arg(NAME=parameter)`` (the RUN steps after it, in its stage and the stages built FROM
+it, see it; the image's config never does), and BuildKit's platform ARGs
+(``ARG TARGETARCH``) become ``.arg("TARGETARCH")``; an ARG with no value anywhere is set
+only when its parameter is passed, so it reaches each RUN after it as
+``run(..., env=...)``. ENV persists
 (``.env``), with ``expand=True`` where it refers to a variable only the base image sets
 (``ENV PATH=/venv/bin:$PATH``). Stages are variables named after their ``AS`` name;
 stages the last one does not use are left out, as BuildKit does not build them.
@@ -230,14 +234,6 @@ class _Generator:
                 at, f"ARG {rest!r} is not one NAME or NAME=default", "declare one ARG per line"
             )
             return None
-        if name.strip() in _AUTOMATIC_ARGS and not eq:
-            self.refuse(
-                at,
-                f"ARG {name} is set by BuildKit from the build platform, which a pipeline"
-                " does not pass",
-                f"give it a value (ARG {name}=...), or write the value where it is used",
-            )
-            return None
         return name.strip(), (default if eq else None)
 
     def collect_params(self) -> None:
@@ -260,6 +256,8 @@ class _Generator:
                     if parts:
                         declared.setdefault(parts[0], []).append((instruction, parts[1], False))
         for name, declarations in declared.items():
+            if name in _AUTOMATIC_ARGS and all(d is None for _, d, _ in declarations):
+                continue  # BuildKit gives the value: .arg("TARGETARCH"), no parameter
             defaults = {d for _, d, _ in declarations if d is not None}
             bare_unset = any(d is None and name not in globals_ for _, d, _ in declarations)
             default: str | None = None
@@ -286,6 +284,18 @@ class _Generator:
         if parts is None:
             return None
         name, raw = parts
+        if name not in self.params:  # a platform ARG without a value
+            if scope is self.meta:
+                self.refuse(
+                    at,
+                    f"ARG {name} before FROM is set by BuildKit from the build platform,"
+                    " which a pipeline's FROM does not read",
+                    f"give it a value (ARG {name}=...), or write the value where it is used",
+                )
+                return None
+            # Known when the build runs: an env step expands it there, like a base variable.
+            scope[name] = Binding(Value.of(BaseRef(name)))
+            return name
         param = self.params[name]
         if raw is None:
             if name in self.meta:
@@ -392,13 +402,7 @@ class _Generator:
         if keyword in _UNSUPPORTED:
             raise _Refused(f"{keyword} has no equivalent in a pipeline", _UNSUPPORTED[keyword])
         if keyword == "ARG":
-            before = dict(scope.bindings)
-            name = self.arg_binding(at, scope.bindings, scope.base_may_set)
-            if name is not None and name in scope.env_names:
-                scope.bindings[name] = before[name]  # an ENV of the same name wins
-            elif name is not None:
-                scope.args[name] = scope.bindings[name]
-            return []
+            return self.arg(at, scope)
         if keyword == "ENV":
             return self.env(at, scope)
         if keyword == "LABEL":
@@ -454,6 +458,28 @@ class _Generator:
                 )
             return [f".shell({python_list(words)})"]
         raise _Refused(f"unknown instruction {keyword}", "check the spelling")
+
+    def arg(self, at: Instruction, scope: _Scope) -> list[str]:
+        """``.arg(NAME=value)``; nothing for an ARG that may have no value (its RUN env)."""
+        before = dict(scope.bindings)
+        name = self.arg_binding(at, scope.bindings, scope.base_may_set)
+        if name is None:
+            return []
+        binding = scope.bindings[name]
+        if name not in self.params:
+            scope.args.pop(name, None)
+            return [f".arg({python_string(name)})"]
+        if binding.optional is not None:
+            if name in scope.env_names:
+                # Unless the parameter is passed, the ENV's value stays.
+                scope.bindings[name] = before[name]
+            else:
+                scope.args[name] = binding
+            return []
+        # BuildKit: an ARG with a value overrides an ENV of the same name for the steps
+        # after it (RUN and expansion), not the image config; so does .arg().
+        scope.args.pop(name, None)
+        return [f".arg({_kwarg(name, binding.value.python())})"]
 
     def volume(self, at: Instruction, scope: _Scope) -> str:
         """VOLUME's words, JSON form or not, each expanded as Docker expands them."""

@@ -150,6 +150,14 @@ _ALL = (
         "and copy only what is needed",
         scope="shipped",
     ),
+    Rule(
+        "FW113",
+        "secret-in-arg",
+        "a build-time variable (arg) that looks like a secret",
+        "pass it with secrets=[Secret.env('NAME').as_env('NAME')] on the run step that "
+        "needs it: arg values are recorded in the image history (docker history) and in "
+        "the build cache",
+    ),
 )
 
 RULES: dict[str, Rule] = {r.id: r for r in _ALL}

@@ -26,6 +26,7 @@ from framework.lint.shell import (
     written_paths,
 )
 from framework.plan import (
+    ArgOp,
     BuildPlan,
     CopyOp,
     EnvOp,
@@ -129,6 +130,8 @@ class _Checker:
                 self._copy(index, step)
             elif isinstance(step, EnvOp | LabelOp):
                 self._config_secrets(step)
+            elif isinstance(step, ArgOp):
+                self._arg_secrets(step)
         if self.stage is self.plan.target:
             self._root_user()
         return self.found
@@ -354,6 +357,20 @@ class _Checker:
                     f"{what} {name} looks like a secret; its value is stored in the image config",
                     step,
                     shown=f"{what.upper()} {names}",  # never the values
+                )
+
+    def _arg_secrets(self, step: ArgOp) -> None:
+        for name, value in step.values:
+            if value is None or not value.strip():
+                continue  # a platform variable, or nothing to leak
+            if _SECRET_NAME.search(name) or _SECRET_VALUE.search(value):
+                names = " ".join(n if v is None else f"{n}=..." for n, v in step.values)
+                self._report(
+                    "FW113",
+                    f"arg {name} looks like a secret; its value is recorded in the image"
+                    " history and the build cache",
+                    step,
+                    shown=f"ARG {names}",  # never the values
                 )
 
     def _root_user(self) -> None:

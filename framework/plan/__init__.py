@@ -4,6 +4,8 @@ from framework.plan.compile import compile
 from framework.plan.describe import describe_step
 from framework.plan.model import BuildPlan, Stage
 from framework.plan.ops import (
+    ArgOp,
+    BuildArgs,
     CmdOp,
     CopyOp,
     EntrypointOp,
@@ -23,6 +25,8 @@ from framework.plan.ops import (
 )
 
 __all__ = [
+    "ArgOp",
+    "BuildArgs",
     "BuildPlan",
     "CmdOp",
     "CopyOp",

@@ -14,12 +14,14 @@ import hashlib
 import json
 import posixpath
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, assert_never
 
 from framework.errors import SpecError
 from framework.plan.model import BuildPlan, Stage
 from framework.plan.ops import (
+    ArgOp,
+    BuildArgs,
     CmdOp,
     CopyOp,
     EntrypointOp,
@@ -38,6 +40,7 @@ from framework.plan.ops import (
     exec_argv,
 )
 from framework.spec import (
+    Arg,
     Cmd,
     Copy,
     Entrypoint,
@@ -57,6 +60,7 @@ from framework.spec import (
     Workdir,
 )
 from framework.spec._base import where
+from framework.spec.expansion import references
 from framework.spec.sources import ContextPath
 from framework.spec.steps import DEFAULT_OWNER, Step, resolve_path
 
@@ -77,17 +81,26 @@ def compile(image: Image) -> BuildPlan:
 
 @dataclass
 class _Lowering:
-    """What lowering a step depends on: the workdir, user and shell set so far, and
-    whether this stage set a CMD."""
+    """What lowering a step depends on: the workdir, user and shell set so far, whether
+    this stage set a CMD, and the build-time variables in effect: declared in this stage
+    or in the stages it is built FROM (as BuildKit does), and not set again by an env
+    step since (the last of the two sets a name)."""
 
     workdir: str | None = None
     user: str | None = None
     shell: tuple[str, ...] | None = None
     cmd_in_stage: bool = False
+    args: dict[str, str | None] = field(default_factory=dict)
 
     def shell_argv(self, script: str) -> tuple[str, ...]:
         """The argv that runs ``script`` under the shell in effect."""
         return (*(self.shell or _DEFAULT_SHELL), script)
+
+    def visible_args(self, names: set[str] | None = None) -> BuildArgs:
+        """The build-time variables a step's environment holds (of ``names``, when given)."""
+        return tuple(
+            (name, value) for name, value in self.args.items() if names is None or name in names
+        )
 
 
 class _Collector:
@@ -122,7 +135,12 @@ class _Collector:
         self.by_image[key] = stage_id
         if stage_id not in self.by_id:
             inherited = self.final[base_stage] if base_stage else _Lowering()
-            state = _Lowering(workdir=inherited.workdir, user=inherited.user, shell=inherited.shell)
+            state = _Lowering(
+                workdir=inherited.workdir,
+                user=inherited.user,
+                shell=inherited.shell,
+                args=dict(inherited.args),
+            )
             steps = tuple(_lower(step, state, stage_refs) for step in image.steps)
             self.final[stage_id] = state
             stage = Stage(
@@ -168,8 +186,14 @@ def _lower(step: Step, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep
                 cache=step.cache,
                 secrets=step.secrets,
                 network=step.network,
+                args=state.visible_args(),
                 origin=step.origin,
             )
+        case Arg():
+            for name, value in step.values:
+                state.args.pop(name, None)  # a redeclared variable moves to the end
+                state.args[name] = value
+            return ArgOp(values=step.values, origin=step.origin)
         case Copy():
             return _lower_copy(step, state, stage_refs)
         case Workdir():
@@ -180,7 +204,11 @@ def _lower(step: Step, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep
             state.user = step.user
             return UserOp(user=step.user, origin=step.origin)
         case Env():
-            return EnvOp(values=step.values, expand=step.expand, origin=step.origin)
+            referred = {n for _, v in step.values for n in references(v)} if step.expand else None
+            args = state.visible_args(referred) if referred else ()
+            for name, _ in step.values:
+                state.args.pop(name, None)  # from here on the env's value is the one seen
+            return EnvOp(values=step.values, expand=step.expand, args=args, origin=step.origin)
         case Label():
             return LabelOp(values=step.values, origin=step.origin)
         case Expose():

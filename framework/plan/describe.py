@@ -7,6 +7,7 @@ from typing import assert_never
 
 from framework.plan.model import BuildPlan
 from framework.plan.ops import (
+    ArgOp,
     CmdOp,
     CopyOp,
     EntrypointOp,
@@ -42,6 +43,11 @@ def describe_step(plan: BuildPlan, step: PlanStep) -> str:
             return f"USER {step.user}"
         case EnvOp():
             return f"ENV {_pairs(step.values)}"
+        case ArgOp():
+            return "ARG " + " ".join(
+                name if value is None else f"{name}={json.dumps(value)}"
+                for name, value in step.values
+            )
         case LabelOp():
             return f"LABEL {_pairs(step.values)}"
         case ExposeOp():

@@ -3,8 +3,9 @@
 A step's digest covers what it means: its operation (names, origins and spellings left
 out), the content its sources send (:mod:`framework.plan.content`), and its parent's
 digest: the step before it, or the stage's base (an image reference and the platform
-the stage asks for, the digest of another stage, or scratch). A copy out of another
-stage covers that stage's digest.
+the stage asks for, the digest of another stage, or scratch). The build-time variables
+a step sees enter when there are any (so a step that sees none has the digest it had
+before they existed). A copy out of another stage covers that stage's digest.
 Secrets enter by id and mount only, never by source or value. So the same pipeline in
 two checkouts gives the same digests, and editing a copied file changes its step's
 digest and every later one, and nothing earlier.
@@ -64,7 +65,7 @@ def _meaning(step: PlanStep, done: dict[str, tuple[str, ...]], files: FileDigest
     fields = {
         f.name: _value(f.name, getattr(step, f.name), done, files)
         for f in dataclasses.fields(step)
-        if f.name not in _NOT_MEANING
+        if f.name not in _NOT_MEANING and not (f.name == "args" and not getattr(step, f.name))
     }
     return {"kind": type(step).__name__, **fields}
 

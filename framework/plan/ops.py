@@ -29,6 +29,8 @@ from framework.spec.mounts import CacheMount, SecretUse
 from framework.spec.sources import ContextPath, Inline
 
 __all__ = [
+    "ArgOp",
+    "BuildArgs",
     "CmdOp",
     "CopyOp",
     "EntrypointOp",
@@ -49,16 +51,36 @@ __all__ = [
 ]
 
 
+BuildArgs = tuple[tuple[str, str | None], ...]
+"""Build-time variables: name and value, ``None`` for a platform variable that the engine
+fills from the platform (see :mod:`framework.plan.platform_args`)."""
+
+
 @dataclass(frozen=True)
 class RunOp:
     """Run ``argv`` (exactly what executes: the per-step env and secret variables are set by
-    a ``/bin/sh`` prelude); ``command`` is the command as a person reads it."""
+    a ``/bin/sh`` prelude); ``command`` is the command as a person reads it. ``args`` are
+    the build-time variables the step's environment holds on top of the image's (declared
+    earlier in its stage or in a stage it is built FROM, and not set by a later env step;
+    they override the image's env, the base image's included); engines set them for this
+    step only."""
 
     argv: tuple[str, ...]
     command: str
     cache: tuple[CacheMount, ...] = ()
     secrets: tuple[SecretUse, ...] = ()
     network: bool = True
+    args: BuildArgs = ()
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class ArgOp:
+    """Declare build-time variables (a Dockerfile ``ARG``). What they mean is already in
+    the ops after it (:attr:`RunOp.args`, :attr:`EnvOp.args`): an engine that is not
+    writing a Dockerfile has nothing to do here."""
+
+    values: BuildArgs
     origin: Origin | None = None
 
 
@@ -104,10 +126,13 @@ class EnvOp:
     """Set variables in the image config. Values are literal unless ``expand``: then
     ``$NAME``/``${NAME}`` (the only ``$`` forms such a value holds) expand from the
     environment the image has at this step, its base image's included. The base's
-    environment is known only when the build runs, so engines expand it there."""
+    environment is known only when the build runs, so engines expand it there. ``args``
+    are the build-time variables an expanded value refers to (they expand too, over the
+    image's environment), which an engine sets around this step only."""
 
     values: tuple[tuple[str, str], ...]
     expand: bool = False
+    args: BuildArgs = ()
     origin: Origin | None = None
 
 
@@ -199,6 +224,7 @@ class ShellOp:
 
 PlanStep = (
     RunOp
+    | ArgOp
     | CopyOp
     | StageCopyOp
     | EnvOp
@@ -222,6 +248,8 @@ def changes_filesystem(step: PlanStep) -> bool:
         case RunOp() | CopyOp() | StageCopyOp() | WorkdirOp():
             return True
         case EnvOp() | UserOp() | LabelOp() | ExposeOp() | EntrypointOp() | CmdOp():
+            return False
+        case ArgOp():
             return False
         case HealthcheckOp() | VolumeOp() | StopSignalOp() | ShellOp():
             return False

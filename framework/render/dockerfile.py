@@ -39,6 +39,7 @@ from typing import assert_never
 
 from framework.errors import SpecError
 from framework.plan import (
+    ArgOp,
     BuildPlan,
     CmdOp,
     CopyOp,
@@ -112,6 +113,7 @@ def render(plan: BuildPlan, features: Features = BASELINE) -> RenderedBuild:
     target. The same plan and features always give the same bytes."""
     state = _State(features)
     blocks = [_render_stage(plan, stage, state) for stage in plan.stages]
+    _check_arg_names(plan, state)
     return RenderedBuild(
         dockerfile="\n".join(blocks),
         build_args=tuple(state.build_args.items()),
@@ -119,6 +121,24 @@ def render(plan: BuildPlan, features: Features = BASELINE) -> RenderedBuild:
         context=tuple(state.entries.values()),
         vertices=tuple(state.vertices),
     )
+
+
+def _check_arg_names(plan: BuildPlan, state: _State) -> None:
+    """Refuse a build-time variable named like a build argument the render passes (a
+    multi-line env value's): the build argument would override the ARG's value."""
+    for stage in plan.stages:
+        for step in stage.steps:
+            if not isinstance(step, ArgOp):
+                continue
+            for name, _ in step.values:
+                if name in state.build_args:
+                    raise SpecError(
+                        f"arg {name} shares its name with an env variable given a multi-line"
+                        " value, which the docker engine passes as the build argument"
+                        f" {name}, overriding the arg",
+                        fix="give the arg or the env variable another name",
+                        where=None if step.origin is None else str(step.origin),
+                    )
 
 
 def _multiline(text: str) -> bool:
@@ -204,7 +224,9 @@ def _render_stage(plan: BuildPlan, stage: Stage, state: _State) -> str:
     scoped = False  # a build argument is declared in the current Dockerfile stage
     for number, step in enumerate(stage.steps):
         if isinstance(step, RunOp) and scoped:
-            segments.append(([], []))  # FROM the segment before: its ARGs stay behind
+            # FROM the segment before: its ARG lines stay behind (the values of the ARGs
+            # are inherited, as by any stage FROM another, so the user's still apply).
+            segments.append(([], []))
             scoped = False
         lines, vertex_steps = segments[-1]
         before = set(state.build_args)
@@ -238,6 +260,8 @@ def _render_step(plan: BuildPlan, stage: Stage, number: int, state: _State) -> s
     match step:
         case RunOp():
             return _render_run(step)
+        case ArgOp():
+            return "ARG " + " ".join(_arg_word(name, value) for name, value in step.values)
         case CopyOp():
             return _render_copy(step, state)
         case StageCopyOp():
@@ -274,6 +298,12 @@ def _render_step(plan: BuildPlan, stage: Stage, number: int, state: _State) -> s
             return f"SHELL {_json(step.argv)}"
         case _:
             assert_never(step)
+
+
+def _arg_word(name: str, value: str | None) -> str:
+    """``NAME="value"``, quoted as an ENV value; ``NAME`` alone for a platform variable
+    (BuildKit fills it)."""
+    return name if value is None else f"{name}={_quote(value)}"
 
 
 def _render_healthcheck(step: HealthcheckOp) -> str:

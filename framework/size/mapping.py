@@ -3,7 +3,8 @@
 The docker engine renders one Dockerfile instruction per step (none for a label whose
 values all hold a line break: the build command sets those), and BuildKit records one
 history entry per instruction after the base image's own (``FROM`` records nothing;
-``ARG`` neither), marking those that made no layer ``empty_layer``. So the last entries
+an ``arg`` step's ``ARG`` line records one), marking those that made no layer
+``empty_layer``. So the last entries
 of an image's history are the steps of its stage and of the stages it is built FROM, in
 order; the instruction word each entry starts with is checked against its step.
 """
@@ -15,6 +16,7 @@ from typing import assert_never
 
 from framework.lint.rules import shipped_stages_of
 from framework.plan import (
+    ArgOp,
     BuildPlan,
     CmdOp,
     CopyOp,
@@ -46,6 +48,8 @@ def _instruction(step: PlanStep) -> str | None:
             return "COPY"
         case EnvOp():
             return "ENV"
+        case ArgOp():
+            return "ARG"
         case LabelOp():
             single = [v for _, v in step.values if "\n" not in v and "\r" not in v]
             return "LABEL" if single else None

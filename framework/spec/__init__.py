@@ -11,6 +11,7 @@ from framework.spec.mounts import CacheMount, Secret, SecretUse
 from framework.spec.platforms import BUILD_PLATFORM
 from framework.spec.sources import Context, ContextPath, Inline
 from framework.spec.steps import (
+    Arg,
     Cmd,
     Copy,
     Entrypoint,
@@ -29,6 +30,7 @@ from framework.spec.steps import (
 
 __all__ = [
     "BUILD_PLATFORM",
+    "Arg",
     "CacheMount",
     "Cmd",
     "Context",

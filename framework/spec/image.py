@@ -42,6 +42,7 @@ from framework.spec.mounts import CacheMount, SecretUse
 from framework.spec.platforms import BUILD_PLATFORM, platform_problem
 from framework.spec.sources import Context, ContextPath, Inline
 from framework.spec.steps import (
+    Arg,
     Cmd,
     Copy,
     Entrypoint,
@@ -250,7 +251,7 @@ class Image:
             )
         if isinstance(step, Workdir):
             workdir = resolve_path(step.path, workdir)
-        if isinstance(step, Env):
+        if isinstance(step, Env | Arg):  # an arg, too, is a variable later steps have
             env_names = env_names | {name for name, _ in step.values}
         steps = (*self._steps, step)
         return Image._make(
@@ -382,6 +383,45 @@ class Image:
         if not expand:
             warn_literal_references(pairs, self._env_names, origin)
         return self._with(step)
+
+    def arg(self, *names: str, **values: str) -> Image:
+        """Declare build-time variables (Docker's ``ARG``): ``.arg(PIP_NO_CACHE_DIR="1")``.
+
+        Every later :meth:`run` sees them in its environment (a changed value rebuilds
+        those steps), also in images built on this one with ``Image.from_(image)``, as
+        BuildKit's stages inherit ARGs; ``env(..., expand=True)`` can refer to them. They
+        never enter the image config (a later ``env`` of the same name wins). Values are
+        literal and show in the image's history: keep secrets in :class:`~framework.Secret`.
+        BuildKit's platform variables are declared by name: ``.arg("TARGETARCH",
+        "TARGETOS")`` (see :class:`framework.spec.steps.Arg`).
+        """
+        origin = caller_origin()
+        for name in names:
+            if not isinstance(name, str):
+                raise SpecError(
+                    f".arg() got a {type(name).__name__} as a name",
+                    fix="pass platform variable names as strings (.arg('TARGETARCH')) and"
+                    " other variables as NAME='value'",
+                    where=where(origin),
+                )
+            if name in values:
+                raise SpecError(
+                    f".arg() declares {name!r} both by name and with a value",
+                    fix=f"declare it once: .arg({name}='...')",
+                    where=where(origin),
+                )
+        for key, value in values.items():
+            if not isinstance(value, str):
+                raise SpecError(
+                    f"arg value for {key!r} is {type(value).__name__}, not a string",
+                    fix=f"convert it: {key}=str(value)",
+                    where=where(origin),
+                )
+        pairs: tuple[tuple[str, str | None], ...] = (
+            *((name, None) for name in names),
+            *values.items(),
+        )
+        return self._with(validated(Arg, origin, values=pairs, origin=origin))
 
     @_checked_options
     def workdir(self, path: str) -> Image:
@@ -592,7 +632,7 @@ class Image:
 
 
 # Dockerfile instructions an Image spells another way, for the "did you mean" hint.
-_SPELLED_AS = {"add": "copy", "from": "from_", "arg": "env", "maintainer": "label"}
+_SPELLED_AS = {"add": "copy", "from": "from_", "maintainer": "label"}
 
 
 def _unknown_instruction(name: str) -> UnknownInstruction:

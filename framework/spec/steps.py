@@ -29,8 +29,10 @@ if TYPE_CHECKING:
     from framework.spec.image import StagePath
 
 __all__ = [
+    "AUTOMATIC_ARGS",
     "DEFAULT_OWNER",
     "INLINE_MODE",
+    "Arg",
     "Cmd",
     "Copy",
     "Entrypoint",
@@ -181,6 +183,63 @@ class Env(_Step):
             check_text(value, f"value of {name}")
             if self.expand:
                 check_expandable(name, value, None)
+
+
+AUTOMATIC_ARGS = frozenset(
+    {
+        *("TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT"),
+        *("BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT"),
+    }
+)
+"""The build-time variables BuildKit fills from the platforms: declared by name only."""
+
+
+class Arg(_Step):
+    """Declare build-time variables (Docker's ``ARG``).
+
+    From this step on, every later run step sees them in its environment, also in the
+    images built on this one with ``Image.from_(image)`` (BuildKit's stages inherit the
+    ARGs of the stage they are built FROM); they never enter the image config, so an image
+    built from the pushed or tagged image does not see them. Whichever of ``arg`` and
+    ``env`` sets a name last gives its value (an arg overrides the base image's ``ENV``
+    for run steps, and a later ``env`` overrides the arg), as in Docker. An
+    ``env(..., expand=True)`` value expands ``$NAME`` from them too. A value of ``None``
+    is allowed only for BuildKit's automatic platform variables (:data:`AUTOMATIC_ARGS`),
+    which take the value of the platform built for (``TARGET*``) or built on
+    (``BUILD*``). Values are literal and visible in the image's history, so they are no
+    place for secrets.
+    """
+
+    kind: Literal["arg"] = field(default="arg", init=False)
+    values: tuple[tuple[str, str | None], ...]
+
+    def _check(self) -> None:
+        if not self.values:
+            raise SpecError(
+                "arg got no variables", fix="pass NAME=value pairs, or an automatic name"
+            )
+        names = [name for name, _ in self.values]
+        for name, value in self.values:
+            check_env_name(name, "build-time variable name")
+            if names.count(name) > 1:
+                raise SpecError(
+                    f"arg declares {name!r} twice", fix="declare each variable once per call"
+                )
+            if value is None:
+                if name not in AUTOMATIC_ARGS:
+                    raise SpecError(
+                        f"arg {name!r} has no value",
+                        fix=f"give it one: .arg({name}='...'); only BuildKit's platform"
+                        f" variables ({', '.join(sorted(AUTOMATIC_ARGS))}) are declared by"
+                        " name alone",
+                    )
+                continue
+            check_text(value, f"value of {name}")
+            if "\n" in value or "\r" in value:
+                raise SpecError(
+                    f"arg {name} holds a line break, which no Dockerfile ARG can hold",
+                    fix="give a one-line value, or set the variable in the run step's env",
+                )
 
 
 class Workdir(_Step):
@@ -444,6 +503,7 @@ class Shell(_Step):
 
 Step = (
     Run
+    | Arg
     | Copy
     | Env
     | Workdir

@@ -11,8 +11,9 @@ import pytest
 
 from framework import Image
 from framework.importer import convert_dockerfile
+from framework.plan import RunOp
 from framework.plan import compile as compile_plan
-from framework.spec.steps import Copy, Env, Run
+from framework.spec.steps import Arg, Copy, Env, Run
 
 
 def _module(tmp_path: Path, dockerfile: str, name: str = "pipeline") -> types.ModuleType:
@@ -41,22 +42,60 @@ def test_arg_values_reach_run_steps_only_and_follow_the_parameters(tmp_path: Pat
         tmp_path,
         "FROM debian:bookworm-slim\nARG MODE=prod\nARG EXTRA\nRUN echo $MODE\n",
     )
-    (run,) = _image(module).steps
+    arg, run = _image(module).steps
+    assert isinstance(arg, Arg)
+    assert arg.values == (("MODE", "prod"),)
     assert isinstance(run, Run)
-    assert run.env == (("MODE", "prod"),)
-    (run,) = _image(module, mode="dev", extra="x").steps
+    assert run.env == ()  # EXTRA has no value unless passed
+    arg, run = _image(module, mode="dev", extra="x").steps
+    assert isinstance(arg, Arg)
+    assert arg.values == (("MODE", "dev"),)
     assert isinstance(run, Run)
-    assert dict(run.env) == {"MODE": "dev", "EXTRA": "x"}
+    assert dict(run.env) == {"EXTRA": "x"}
+    (run_op,) = [s for s in compile_plan(_image(module)).target.steps if isinstance(s, RunOp)]
+    assert run_op.args == (("MODE", "prod"),)
 
 
-def test_an_env_of_the_same_name_wins_over_an_arg(tmp_path: Path) -> None:
+def test_an_arg_after_an_env_of_the_same_name_wins_for_run_as_in_buildkit(
+    tmp_path: Path,
+) -> None:
     module = _module(
-        tmp_path, "FROM debian:bookworm-slim\nENV MODE=env\nARG MODE=arg\nRUN echo $MODE\n"
+        tmp_path,
+        "FROM debian:bookworm-slim\nENV MODE=env\nARG MODE=arg\nRUN echo $MODE\nENV SEEN=$MODE\n",
     )
-    env, run = _image(module).steps
+    env, arg, run, seen = _image(module).steps
     assert isinstance(env, Env)
+    assert isinstance(arg, Arg)
     assert isinstance(run, Run)
-    assert run.env == ()
+    assert isinstance(seen, Env)
+    assert seen.values == (("SEEN", "arg"),)
+    (run_op,) = [s for s in compile_plan(_image(module)).target.steps if isinstance(s, RunOp)]
+    assert run_op.args == (("MODE", "arg"),)
+
+
+def test_a_platform_arg_is_declared_by_name_and_has_no_parameter(tmp_path: Path) -> None:
+    module = _module(
+        tmp_path,
+        "FROM debian:bookworm-slim\nARG TARGETARCH\nRUN echo $TARGETARCH\nENV ARCH=$TARGETARCH\n",
+    )
+    arg, _run, env = _image(module).steps
+    assert isinstance(arg, Arg)
+    assert arg.values == (("TARGETARCH", None),)
+    assert isinstance(env, Env)
+    assert env.expand  # expanded when the build runs, where the value is known
+    assert env.values == (("ARCH", "${TARGETARCH}"),)
+    with pytest.raises(TypeError):
+        _image(module, targetarch="arm64")
+
+
+def test_a_platform_arg_before_from_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "Dockerfile"
+    path.write_text("ARG TARGETARCH\nFROM debian:bookworm-slim\n")
+    result = convert_dockerfile(path, output=tmp_path / "out.py")
+    assert not result.ok
+    (problem,) = result.problems
+    assert problem.line == 1
+    assert "build platform" in str(problem)
 
 
 def test_one_env_line_expands_every_word_with_the_environment_before_it(tmp_path: Path) -> None:
@@ -128,13 +167,11 @@ def test_colon_less_substitutions_match_a_newer_buildkit(tmp_path: Path) -> None
         "ENV R1=${UNSETARG-dash} R2=${UNSETARG+plus} R3=${EMPTYARG-dash} R4=${EMPTYARG+plus}"
         " R5=${SETARG-no} R6=${SETARG+yes} R7=${UNSETARG:-${SETARG}-x}\n",
     )
-    (env,) = _image(module).steps
-    assert isinstance(env, Env)
+    (env,) = [s for s in _image(module).steps if isinstance(s, Env)]
     assert dict(env.values) == {
         "R1": "dash", "R2": "", "R3": "", "R4": "plus", "R5": "v", "R6": "yes", "R7": "v-x",
     }  # fmt: skip
-    (env,) = _image(module, unsetarg="", emptyarg="e").steps
-    assert isinstance(env, Env)
+    (env,) = [s for s in _image(module, unsetarg="", emptyarg="e").steps if isinstance(s, Env)]
     assert dict(env.values)["R1"] == ""
     assert dict(env.values)["R2"] == "plus"
     assert dict(env.values)["R3"] == "e"

@@ -40,7 +40,6 @@ REFUSED = {
     "FROBNICATE now": "unknown instruction",
     "RUN <<EOF": "heredoc",
     "COPY <<-'EOT' /x": "heredoc",
-    "ARG TARGETARCH": "build platform",
     "ARG A=1 B=2": "one NAME",
 }
 

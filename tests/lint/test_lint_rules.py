@@ -33,7 +33,7 @@ def app_dir(tmp_path: Path, *names: str, ignore: str | None = None) -> Context:
 
 
 def test_every_rule_has_an_id_name_and_fix() -> None:
-    assert list(RULES) == [f"FW1{n:02d}" for n in range(1, 13)]
+    assert list(RULES) == [f"FW1{n:02d}" for n in range(1, 14)]
     assert all(r.name and r.title and r.fix for r in RULES.values())
 
 

@@ -18,7 +18,7 @@ from framework.spec import CacheMount, Run, StagePath
 from framework.spec._base import Model, _help_topic
 
 VERBS = {
-    "cmd", "copy", "entrypoint", "env", "expose", "healthcheck", "label", "run", "shell",
+    "arg", "cmd", "copy", "entrypoint", "env", "expose", "healthcheck", "label", "run", "shell",
     "stopsignal", "user", "volume", "workdir",
 }  # fmt: skip
 COMPOSITION = {"apply", "from_", "named", "scratch"}

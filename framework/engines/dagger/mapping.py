@@ -6,6 +6,13 @@ Dockerfile's, the mapping pins the meaning the spec gives (DESIGN.md §3):
 - exec: the plan's argv (``expand`` off, no entrypoint); per-step env and secret
   variables come from the ``/bin/sh`` prelude the plan writes, so values are literal
   and the image config is untouched;
+- build-time variables (``RunOp.args``, ``EnvOp.args``): ``with_exec`` takes no
+  environment, so each is set with ``with_env_variable`` just before its step and
+  removed with ``without_env_variable`` right after: the image config never keeps one.
+  A name the container's environment already has (the base image's ``ENV``) is
+  overridden for the step, as BuildKit does, and set back to its value after it; the
+  platform variables are filled from the platform built for (``platform``, else the
+  engine's) and the engine's own;
 - cache and secret mounts are removed again after their step (Dagger keeps mounts on
   the container; a Dockerfile ``RUN --mount`` lasts one step);
 - paths and owners are the plan's (absolute, owner always given: Dagger would keep the
@@ -23,6 +30,8 @@ from typing import assert_never
 import dagger
 
 from framework.plan import (
+    ArgOp,
+    BuildArgs,
     BuildPlan,
     CmdOp,
     CopyOp,
@@ -42,6 +51,7 @@ from framework.plan import (
     WorkdirOp,
     changes_filesystem,
 )
+from framework.plan.platform_args import fill_platform_args
 from framework.spec import BUILD_PLATFORM, Inline, Secret
 from framework.spec.sources import ContextPath
 from framework.spec.steps import go_duration
@@ -56,6 +66,8 @@ _SHARING = {
 _PROTOCOL = {"tcp": dagger.NetworkProtocol.TCP, "udp": dagger.NetworkProtocol.UDP}
 
 IsDirectory = Callable[[dagger.Container, str], Awaitable[bool]]
+Variable = Callable[[dagger.Container, str], Awaitable[str | None]]
+BuildPlatform = Callable[[], Awaitable[str]]
 AfterStep = Callable[[Stage, int, dagger.Container], Awaitable[None]]
 
 
@@ -72,7 +84,9 @@ class DaggerMapping:
     ``is_directory`` answers whether a path in a stage is a directory (a copy out of
     another image needs to know; the engine asks Dagger); ``platform`` (e.g.
     ``linux/arm64``) is the target: every stage runs on it unless it names its own
-    (``Stage.platform``; the build platform is the Dagger engine's own).
+    (``Stage.platform``; the build platform is the Dagger engine's own). ``variable``
+    gives the value a container's environment has for a name (``None``: unset), and
+    ``build_platform`` the engine's platform (both ask Dagger unless given).
     ``after_step`` is awaited with the stage, the step's index and the container after
     each step that changes the filesystem (the engine evaluates it there, to show and
     report steps one by one).
@@ -86,8 +100,13 @@ class DaggerMapping:
         is_directory: IsDirectory,
         platform: str | None = None,
         after_step: AfterStep | None = None,
+        variable: Variable | None = None,
+        build_platform: BuildPlatform | None = None,
     ) -> None:
         self._dag = client
+        self._variable = variable or _variable
+        self._build_platform = build_platform or self._default_platform
+        self._platforms: tuple[str, str] | None = None
         self._after_step = after_step
         self._platform = None if platform is None else dagger.Platform(platform)
         self._staged = staged
@@ -127,7 +146,10 @@ class DaggerMapping:
     ) -> dagger.Container:
         match step:
             case RunOp():
-                return self._run(c, step)
+                variables = await self._args(c, step.args)
+                return await self._unset(self._run(_set(c, variables), step), variables, c)
+            case ArgOp():
+                return c  # its meaning is in the RunOp.args and EnvOp.args after it
             case CopyOp():
                 return self._copy(c, step)
             case StageCopyOp():
@@ -142,9 +164,14 @@ class DaggerMapping:
             case CmdOp():
                 return c.with_default_args(list(step.argv))
             case EnvOp():
+                variables = await self._args(c, step.args)
+                set_here = {name for name, _ in step.values}
+                before = c
+                c = _set(c, variables)
                 for name, value in step.values:
                     c = c.with_env_variable(name, value, expand=step.expand)
-                return c
+                left = [(n, v) for n, v in variables if n not in set_here]
+                return await self._unset(c, left, before)
             case LabelOp():
                 for key, value in step.values:
                     c = c.with_label(key, value)
@@ -181,6 +208,35 @@ class DaggerMapping:
             c = c.without_mount(path)
         return c
 
+    async def _args(self, c: dagger.Container, args: BuildArgs) -> list[tuple[str, str]]:
+        """The build-time variables to set around a step, platform ones filled."""
+        if not args:
+            return []
+        if any(value is None for _, value in args):
+            if self._platforms is None:
+                build = await self._build_platform()
+                target = build if self._platform is None else str(self._platform)
+                self._platforms = (target, build)
+            filled = fill_platform_args(args, *self._platforms)
+        else:
+            filled = tuple((name, value) for name, value in args if value is not None)
+        return list(filled)
+
+    async def _unset(
+        self, c: dagger.Container, variables: list[tuple[str, str]], before: dagger.Container
+    ) -> dagger.Container:
+        """``c`` with ``variables`` removed, or set back to the value ``before`` had."""
+        for name, _ in variables:
+            previous = await self._variable(before, name)
+            if previous is None:
+                c = c.without_env_variable(name)
+            else:
+                c = c.with_env_variable(name, previous, expand=False)
+        return c
+
+    async def _default_platform(self) -> str:
+        return str(await self._dag.default_platform())
+
     def _secret(self, secret: Secret) -> dagger.Secret:
         # A provider URI: the value goes from the host to the engine, never through a query.
         uri = f"env://{secret.name}" if secret.source == "env" else f"file://{secret.name}"
@@ -203,6 +259,16 @@ class DaggerMapping:
             return c.with_directory(step.dest, directory, owner=step.owner, permissions=step.mode)
         file = source.file(step.path)
         return c.with_file(step.file_dest, file, owner=step.owner, permissions=step.mode)
+
+
+async def _variable(container: dagger.Container, name: str) -> str | None:
+    return await container.env_variable(name)
+
+
+def _set(c: dagger.Container, variables: list[tuple[str, str]]) -> dagger.Container:
+    for name, value in variables:
+        c = c.with_env_variable(name, value, expand=False)
+    return c
 
 
 def _healthcheck(c: dagger.Container, step: HealthcheckOp) -> dagger.Container:
