@@ -22,7 +22,8 @@ from framework.errors import (
     SpecError,
     UsageError,
 )
-from framework.spec import BUILD_PLATFORM, CacheMount, Context, Image, Inline, Secret
+from framework.spec import CacheMount, Context, Image, Inline, Secret
+from framework.spec.platforms import BUILD_PLATFORM
 
 if typing.TYPE_CHECKING:
     from framework.build import build, build_async

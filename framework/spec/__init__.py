@@ -8,7 +8,6 @@ made.
 from framework.spec._base import Origin
 from framework.spec.image import Image, StagePath
 from framework.spec.mounts import CacheMount, Secret, SecretUse
-from framework.spec.platforms import BUILD_PLATFORM
 from framework.spec.sources import Context, ContextPath, Inline
 from framework.spec.steps import (
     Arg,
@@ -29,7 +28,6 @@ from framework.spec.steps import (
 )
 
 __all__ = [
-    "BUILD_PLATFORM",
     "Arg",
     "CacheMount",
     "Cmd",

@@ -52,7 +52,8 @@ from framework.plan import (
     changes_filesystem,
 )
 from framework.plan.platform_args import fill_platform_args
-from framework.spec import BUILD_PLATFORM, Inline, Secret
+from framework.spec import Inline, Secret
+from framework.spec.platforms import BUILD_PLATFORM
 from framework.spec.sources import ContextPath
 from framework.spec.steps import go_duration
 
