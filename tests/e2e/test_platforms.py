@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from framework import BUILD_PLATFORM, EngineUnavailable, Image, SilentProgress, build
+from framework import BUILD_PLATFORM, Context, EngineUnavailable, Image, SilentProgress, build
 from tests.e2e.conftest import MANIFEST_TYPES, Docker, _unavailable
 
 pytestmark = pytest.mark.e2e
@@ -185,3 +185,62 @@ def test_the_classic_store_refuses_two_platforms_without_a_push(docker: Docker) 
         )  # fmt: skip
     assert "classic image store" in caught.value.problem
     assert not docker.exists(docker.tags[-1])
+
+
+GO_MAIN = """package main
+
+import (
+\t"fmt"
+\t"runtime"
+)
+
+func main() { fmt.Println(runtime.GOOS + "/" + runtime.GOARCH) }
+"""
+
+
+def test_a_go_builder_on_the_build_platform_cross_compiles_for_each_target(
+    docker: Docker, emulation: None, pushed: str, tmp_path: Path
+) -> None:
+    """BuildKit's BUILDPLATFORM/TARGETPLATFORM pattern: the Go toolchain runs natively
+    (golang:1.19 exists here for linux/amd64 only) and cross-compiles with GOOS/GOARCH
+    from TARGETOS/TARGETARCH; the final stage is the target's, and its binary runs
+    there (arm64 under emulation)."""
+    (tmp_path / "go.mod").write_text("module hello\n\ngo 1.19\n")
+    (tmp_path / "main.go").write_text(GO_MAIN)
+    source = Context(tmp_path)
+    builder = (
+        Image.from_("golang:1.19", platform=BUILD_PLATFORM)
+        .named("gobuild")
+        .arg("TARGETOS", "TARGETARCH", "BUILDPLATFORM")
+        .arg(CGO_ENABLED="0", GOFLAGS="-buildvcs=false")
+        .workdir("/src")
+        .copy(source / "go.mod", "./")
+        .copy(source / "main.go", "./")
+        .run(
+            "mkdir -p /out && uname -m > /out/compiled-on"
+            " && echo $BUILDPLATFORM >> /out/compiled-on"
+            " && GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -o /out/hello ."
+        )
+    )
+    image = (
+        Image.from_(MULTI_BASE)
+        .arg("TARGETPLATFORM")
+        .copy(builder / "/out/hello", "/usr/local/bin/hello")
+        .copy(builder / "/out/compiled-on", "/compiled-on")
+        .run("hello > /ran && echo $TARGETPLATFORM >> /ran")
+        .cmd(["cat", "/compiled-on", "/ran"])
+    )
+    build(
+        image, tag=pushed, push=True, platforms=BOTH, engine=docker.engine,
+        progress=SilentProgress(), lint="off",
+    )  # fmt: skip
+    _, platforms = registry_platforms(pushed)
+    assert platforms == {"linux/amd64": "amd64", "linux/arm64": "arm64"}
+    # compiled natively on amd64 for arm64; the binary ran in the arm64 stage's RUN.
+    assert run_on(docker, pushed, "linux/arm64").split() == [
+        "x86_64", "linux/amd64", "linux/arm64", "linux/arm64",
+    ]  # fmt: skip
+    assert run_on(docker, pushed, "linux/arm64", "hello") == "linux/arm64"
+    assert run_on(docker, pushed, "linux/amd64").split() == [
+        "x86_64", "linux/amd64", "linux/amd64", "linux/amd64",
+    ]  # fmt: skip
