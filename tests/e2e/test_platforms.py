@@ -19,7 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from framework import BUILD_PLATFORM, Context, EngineUnavailable, Image, SilentProgress, build
+from framework import (
+    BUILD_PLATFORM,
+    BuildError,
+    Context,
+    EngineUnavailable,
+    Image,
+    SilentProgress,
+    build,
+)
 from tests.e2e.conftest import MANIFEST_TYPES, Docker, _unavailable
 
 pytestmark = pytest.mark.e2e
@@ -244,3 +252,24 @@ def test_a_go_builder_on_the_build_platform_cross_compiles_for_each_target(
     assert run_on(docker, pushed, "linux/amd64").split() == [
         "x86_64", "linux/amd64", "linux/amd64", "linux/amd64",
     ]  # fmt: skip
+
+
+def test_a_base_image_held_for_another_platform_only_is_named_with_the_fix(
+    docker: Docker, emulation: None
+) -> None:
+    """The seeded debian:bookworm-slim exists here for linux/amd64 only, and no public
+    registry can be reached: building it for linux/arm64 says so, not just "no such host"."""
+    if docker.engine.capabilities.containerd_store:
+        # Seen on Docker 26.1.5: its store builds with the amd64 copy and labels the
+        # result linux/arm64 (amd64 binaries inside); no error to explain.
+        pytest.skip("the containerd image store uses a local copy of another platform")
+    image = Image.from_("debian:bookworm-slim").run("true")
+    with pytest.raises(BuildError) as caught:
+        build(
+            image, tag=docker.tag("other-platform"), platforms="linux/arm64",
+            engine=docker.engine, progress=SilentProgress(), lint="off",
+        )  # fmt: skip
+    problem = caught.value.problem
+    assert "in the local image store for linux/amd64 only; for linux/arm64" in problem
+    assert "push one for linux/arm64" in problem
+    assert caught.value.step == "FROM debian:bookworm-slim"

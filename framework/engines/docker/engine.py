@@ -252,8 +252,9 @@ class DockerEngine:
         if code != 0:
             await self._check_still_answering(request, rendered, parser)
             missing = await missing_base_error(
-                self.client.path, env, plan, parser, pulled=request.pull
-            )
+                self.client.path, env, plan, parser, pulled=request.pull,
+                platforms=request.platforms,
+            )  # fmt: skip
             raise missing or failure(plan, rendered, parser, redact)
         return parser
 
