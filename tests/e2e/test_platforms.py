@@ -227,7 +227,8 @@ def test_a_go_builder_on_the_build_platform_cross_compiles_for_each_target(
         .run(
             "mkdir -p /out && uname -m > /out/compiled-on"
             " && echo $BUILDPLATFORM >> /out/compiled-on"
-            " && GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -o /out/hello ."
+            " && GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -o /out/hello .",
+            cache="/root/.cache/go-build",
         )
     )
     image = (
