@@ -3,6 +3,9 @@ digests and the Dockerfile, and mapped per stage on Dagger."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import anyio
 import dagger
 import pytest
@@ -11,6 +14,7 @@ from dagger import dag
 from framework import BUILD_PLATFORM, Image, SpecError, compile, render
 from framework.engines.dagger import DaggerMapping
 from framework.spec.platforms import platform_problem
+from tests.e2e.conftest import cli
 from tests.engines.test_dagger_mapping import calls, staged_path
 
 
@@ -138,3 +142,20 @@ def test_dagger_gives_each_stage_its_platform() -> None:
     ]
     plain = Image.from_("debian:bookworm-slim")
     assert _mapped_platforms(plain, "linux/arm64") == [("container", {"platform": "linux/arm64"})]
+
+
+def test_plan_shows_each_stage_platform(tmp_path: Path) -> None:
+    pipeline = tmp_path / "cross.py"
+    pipeline.write_text(
+        "from framework import BUILD_PLATFORM, Image\n\n\n"
+        "def cross() -> Image:\n"
+        "    build = Image.from_('golang:1.19', platform=BUILD_PLATFORM).run('true')\n"
+        "    return Image.from_('debian:bookworm-slim').copy(build / '/etc/hostname', '/b')\n"
+    )
+    shown = cli("plan", str(pipeline), "--json")
+    assert shown.returncode == 0, shown.stderr
+    stages = json.loads(shown.stdout)["stages"]
+    assert [s["platform"] for s in stages] == ["$BUILDPLATFORM", None]
+    text = cli("plan", str(pipeline)).stdout
+    assert "  FROM --platform=$BUILDPLATFORM golang:1.19\n" in text
+    assert "  FROM debian:bookworm-slim\n" in text
