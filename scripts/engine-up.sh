@@ -229,13 +229,17 @@ ensure_emulation() {
     mount -t binfmt_misc binfmt_misc "$BINFMT"
   fi
   if aarch64_enabled; then log "arm64 emulation enabled (binfmt_misc qemu-aarch64)"; return 0; fi
-  # Debian 13 may ship qemu-user-static only as a transitional name, or not at all:
-  # then qemu-user (static binaries) and qemu-user-binfmt (their registration).
-  if apt-cache show --no-all-versions qemu-user-static 2>/dev/null | grep -q '^Package:'; then
-    apt_install qemu-user-static binfmt-support
-  else
-    apt_install qemu-user qemu-user-binfmt binfmt-support
+  # Debian 12: qemu-user-static. Debian 13 may ship that only as a transitional name,
+  # or not at all: then qemu-user (static binaries there) and qemu-user-binfmt (their
+  # registration). Debian 12's qemu-user is dynamically linked: no use in a container.
+  local packages=(qemu-user-static binfmt-support)
+  if [ "$(debian_major)" -ge 13 ]; then
+    need_root "installing qemu" "install qemu-user-static or qemu-user-binfmt yourself"
+    apt-cache show qemu-user >/dev/null 2>&1 || apt-get update -qq >/dev/null 2>&1 || true
+    apt-cache show --no-all-versions qemu-user-static 2>/dev/null | grep -q '^Package:' \
+      || packages=(qemu-user qemu-user-binfmt binfmt-support)
   fi
+  apt_install "${packages[@]}"
   command -v update-binfmts >/dev/null 2>&1 && update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
   if ! aarch64_enabled; then
     local interpreter
@@ -282,7 +286,8 @@ seed_multi_base() {
     local root=$work/root-$arch
     mkdir -p "$work/pkg-$arch" "$work/ctx-$arch" "$root"/{bin,sbin,usr/bin,usr/sbin,etc,root,tmp}
     dpkg-deb -x "$work"/debs/busybox-static_*_"$arch".deb "$work/pkg-$arch"
-    cp "$work/pkg-$arch/bin/busybox" "$root/bin/busybox"
+    # /bin/busybox in Debian 12's package, /usr/bin/busybox once /usr is merged.
+    cp "$(ls "$work/pkg-$arch"/{usr/,}bin/busybox 2>/dev/null | head -1)" "$root/bin/busybox"
     chmod 1777 "$root/tmp"; chmod 700 "$root/root"
     local applet
     # The arm64 binary lists its applets under emulation: a first check that it works.
