@@ -22,7 +22,7 @@ from framework.errors import (
     SpecError,
     UsageError,
 )
-from framework.spec import CacheMount, Context, Image, Inline, Secret
+from framework.spec import Bind, CacheMount, Context, Image, Inline, Secret, Tmpfs, Url
 from framework.spec.platforms import BUILD_PLATFORM
 
 if typing.TYPE_CHECKING:
@@ -82,6 +82,7 @@ sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "BUILD_PLATFORM",
+    "Bind",
     "BuildError",
     "BuildPlan",
     "BuildResult",
@@ -101,6 +102,8 @@ __all__ = [
     "SilentProgress",
     "SpecError",
     "StepReport",
+    "Tmpfs",
+    "Url",
     "UsageError",
     "build",
     "build_async",

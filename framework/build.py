@@ -311,6 +311,7 @@ async def _build_prepared(prepared: _Prepared, outputs: Outputs) -> BuildResult:
 
     chosen, reason = select_engine(options.engine)
     check_before_build(prepared.plan, options.lint, chosen)  # warn: stderr; error: LintError
+    await _fetch_downloads(prepared.plan)
     shown = options.progress or default_progress()
     request = BuildRequest(
         plan=prepared.plan,
@@ -336,6 +337,23 @@ async def _build_prepared(prepared: _Prepared, outputs: Outputs) -> BuildResult:
             if after is None:
                 raise
             chosen, reason = after
+
+
+async def _fetch_downloads(plan: BuildPlan) -> None:
+    """Fetch and verify the files the plan adds from URLs, before any engine starts
+    (:mod:`framework.downloads`); a download prints its progress on stderr."""
+    from framework.plan import AddUrlOp
+
+    if not any(isinstance(s, AddUrlOp) for stage in plan.stages for s in stage.steps):
+        return
+    import anyio
+
+    from framework.downloads import fetch_plan
+
+    def report(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    await anyio.to_thread.run_sync(fetch_plan, plan, report)
 
 
 async def _build_on(engine: Engine, reason: str, request: BuildRequest) -> BuildResult:

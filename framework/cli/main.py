@@ -424,6 +424,7 @@ def _render(args: argparse.Namespace, plan: BuildPlan) -> int:
     stage_context(rendered.context, out, link=False)
     (out / "Dockerfile").write_text(rendered.dockerfile, encoding="utf-8")
     build_args = "".join(f" --build-arg {name}" for name, _ in rendered.build_args)
+    build_args += "".join(f' --build-arg {name}="$(date +%s%N)"' for name in rendered.fresh_args)
     build_args += "".join(
         f" --secret id={s.id},{'src' if s.source == 'file' else 'env'}={s.name}"
         for s in plan.secrets()

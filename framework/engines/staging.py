@@ -12,6 +12,7 @@ Staging therefore checks again, on the files it actually reads:
 - a fifo, socket or device, or a file or directory that cannot be read, is refused with
   a :class:`SpecError` naming it and how to leave it out, never sent empty or skipped;
   so is a directory more than :data:`MAX_DEPTH` levels below the context root;
+- an archive that an add step unpacks must still be a tar archive;
 - the context's patterns (``.dockerignore``, ``include``/``exclude``) decide what is
   sent; a directory appears when it is selected itself or holds something sent, as with
   Docker (an excluded directory with nothing re-included below it is absent).
@@ -22,6 +23,7 @@ Copies keep the source's mode and times; directories get their source's times.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -33,8 +35,10 @@ from framework.errors import SpecError
 from framework.render import ContextEntry
 from framework.spec import Inline
 from framework.spec._base import where
+from framework.spec.archives import archive_compression
 from framework.spec.sources import ContextPath
 from framework.spec.steps import INLINE_MODE
+from framework.spec.urls import Url
 
 __all__ = ["stage_context", "stage_source"]
 
@@ -94,13 +98,45 @@ def _stage_entries(entries: tuple[ContextEntry, ...], root: Path, link: bool) ->
     inline_time = int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0)
     for entry in entries:
         target = root / entry.name
+        if entry.file_name is not None:
+            target.mkdir()
+            target = target / entry.file_name
         source = entry.source
         if isinstance(source, Inline):
             target.write_bytes(source.content)
             target.chmod(INLINE_MODE)
             os.utime(target, (inline_time, inline_time))
+        elif isinstance(source, Url):
+            _stage_download(source, target, link)
         else:
             stage_source(source, target, link=link)
+            if entry.unpacked:
+                _refuse_unless_archive(source, target)
+
+
+def _refuse_unless_archive(source: ContextPath, staged: Path) -> None:
+    """An archive an add step unpacks must still be one: Docker would copy anything else."""
+    if archive_compression(staged) in (None, "zstd"):
+        raise SpecError(
+            f"add source {source.path!r} is no longer a tar archive (plain, gzip, bzip2 or "
+            "xz): it changed after the image was declared, and Docker's ADD would copy it "
+            "instead of unpacking it; nothing was built",
+            fix="restore the archive, or build again from an unchanging checkout",
+            where=where(source.origin),
+        )
+
+
+def _stage_download(source: Url, target: Path, link: bool) -> None:
+    """The verified download of ``source`` at ``target``, with its time (fetched now if
+    the build did not fetch it first, as for ``render -o``)."""
+    from framework.downloads import fetch  # loaded only by a plan that adds a URL
+
+    kept = fetch(source, where=None if source.origin is None else str(source.origin))
+    if link:
+        with contextlib.suppress(OSError):
+            os.link(kept, target)
+            return
+    shutil.copy2(kept, target)
 
 
 def _remove_entries(entries: tuple[ContextEntry, ...], root: Path) -> None:
@@ -117,7 +153,7 @@ def _refuse_root_inside_a_source(entries: tuple[ContextEntry, ...], root: Path) 
     real_root = Path(os.path.realpath(root))
     for entry in entries:
         source = entry.source
-        if isinstance(source, Inline) or not source.is_dir:
+        if isinstance(source, Inline | Url) or not source.is_dir:
             continue
         copied = Path(os.path.realpath(source.local_path))
         if real_root == copied or copied in real_root.parents:

@@ -38,13 +38,13 @@ from framework.importer.expansion import (
 )
 from framework.importer.model import Problem
 from framework.importer.parse import Dockerfile, Instruction
+from framework.spec.archives import archive_compression
 from framework.spec.dockerignore import read_dockerignore
 from framework.spec.patterns import BadPattern, PathFilter
 from framework.spec.steps import is_signal
 
 __all__ = ["generate"]
 
-_ARCHIVE = re.compile(r"\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$", re.IGNORECASE)
 _HEREDOC = re.compile(r"<<-?\s*[\"']?[A-Za-z_][A-Za-z0-9_]*[\"']?\s*($|\s)")
 _AUTOMATIC_ARGS = {
     "TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT",
@@ -129,8 +129,6 @@ class _Generator:
         self.prelude: list[str] = []
         self.stage_scopes: dict[int, _Scope] = {}
         self.meta_args: list[Instruction] = []
-        self.has_chown = False
-        self.current_line = 0
 
     # -- driver -----------------------------------------------------------------------
 
@@ -414,7 +412,7 @@ class _Generator:
                 "write the file with .copy(Inline('...'), '/path'), or the commands as one RUN",
             )
         if keyword == "RUN":
-            return self.run_(at, scope, out)
+            return self.run_(at, stage, scope, out)
         if keyword in ("COPY", "ADD"):
             return self.copy(at, stage, scope, out)
         if keyword in ("CMD", "ENTRYPOINT"):
@@ -649,14 +647,13 @@ class _Generator:
             command_text = python_string(command.strip())
         return f".healthcheck({', '.join([command_text, *options])})"
 
-    def run_(self, at: Instruction, scope: _Scope, out: _Output) -> list[str]:
-        caches: list[str] = []
-        secrets: list[str] = []
+    def run_(self, at: Instruction, stage: _Stage, scope: _Scope, out: _Output) -> list[str]:
+        found: dict[str, list[str]] = {"cache": [], "secret": [], "mount": []}
         network = True
         for flag, value in at.flags:
             if flag == "mount" and value is not None:
-                kind, text = self.mount(value)
-                (caches if kind == "cache" else secrets).append(text)
+                kind, text = self.mount(value, stage, out)
+                found[kind].append(text)
             elif flag == "network" and value in ("none", "default"):
                 network = value == "default"
             else:
@@ -664,6 +661,7 @@ class _Generator:
                     f"RUN --{flag}{'=' + value if value else ''} is not supported",
                     "drop the flag",
                 )
+        caches, secrets, mounts = found["cache"], found["secret"], found["mount"]
         if secrets:
             out.uses_secret = True
         words = at.json_form()
@@ -676,35 +674,38 @@ class _Generator:
             options.append(f"cache={caches[0] if len(caches) == 1 else python_list_raw(caches)}")
         if secrets:
             options.append(f"secrets={python_list_raw(secrets)}")
+        if mounts:
+            options.append(f"mounts={mounts[0] if len(mounts) == 1 else python_list_raw(mounts)}")
         if not network:
             options.append("network=False")
         return [f".run({', '.join(options)})"]
 
-    def mount(self, spec: str) -> tuple[str, str]:
+    def mount(self, spec: str, stage: _Stage, out: _Output) -> tuple[str, str]:
         fields: dict[str, str] = {}
         for part in spec.split(","):
             key, eq, value = part.partition("=")
             fields[key.strip().lower()] = value.strip() if eq else "true"
         kind = fields.pop("type", "bind")
         target = next((fields.pop(k) for k in ("target", "dst", "destination") if k in fields), "")
-        if kind == "cache":
-            mount_id = fields.pop("id", None)
-            sharing = fields.pop("sharing", None)
-            if fields:
-                raise _Refused(
-                    f"RUN --mount=type=cache option {sorted(fields)[0]!r} is not supported",
-                    "keep target, id and sharing only",
-                )
+        if kind in ("cache", "bind", "tmpfs"):
             if not target:
-                raise _Refused("a cache mount needs a target", "add target=/path")
-            if mount_id is None and sharing is None:
-                return "cache", python_string(target)
-            args = [f"target={python_string(target)}"]
-            if mount_id is not None:
-                args.append(f"id={python_string(mount_id)}")
-            if sharing is not None:
-                args.append(f"sharing={python_string(sharing)}")
-            return "cache", f"CacheMount({', '.join(args)})"
+                raise _Refused(f"a {kind} mount needs a target", "add target=/path")
+            if not target.startswith("/"):
+                raise _Refused(
+                    f"{kind} mount target {target!r} is relative; a pipeline's mount targets"
+                    " are absolute",
+                    "give the absolute path (the WORKDIR joined with it)",
+                )
+        if kind == "cache":
+            return "cache", _cache_mount(target, fields)
+        if kind == "bind":
+            return "mount", self.bind_mount(target, fields, stage, out)
+        if kind == "tmpfs":
+            size = fields.pop("size", None)
+            _refuse_other_options("tmpfs", fields, "keep target and size only")
+            if size is None:
+                return "mount", f"Tmpfs({python_string(target)})"
+            return "mount", f"Tmpfs({python_string(target)}, size={ram_bytes(size)})"
         if kind == "secret":
             secret_id = fields.pop("id", None) or (posixpath.basename(target) if target else "")
             fields.pop("required", None)
@@ -726,14 +727,52 @@ class _Generator:
             )
         raise _Refused(
             f"RUN --mount=type={kind} is not supported",
-            "copy the files in with COPY (a bind mount), or write to a directory the step"
-            " removes (tmpfs)",
+            "mount a secret file instead (Secret.file(...).as_file(...)) or copy what the step"
+            " needs",
         )
 
-    def copy(self, at: Instruction, stage: _Stage, scope: _Scope, out: _Output) -> list[str]:
-        owner = mode = source_stage = None
-        self.has_chown = any(flag == "chown" for flag, _ in at.flags)
-        self.current_line = at.line
+    def bind_mount(self, target: str, fields: dict[str, str], stage: _Stage, out: _Output) -> str:
+        """``Bind(source, target[, rw=True])`` from a bind mount's options."""
+        source = next((fields.pop(k) for k in ("source", "src") if k in fields), "")
+        origin = fields.pop("from", None)
+        writable = _flag(fields, ("rw", "readwrite"), ("ro", "readonly"))
+        _refuse_other_options("bind", fields, "keep target, source, from and rw only")
+        if origin is not None:
+            image = self.bind_stage(origin, stage)
+            path = posixpath.normpath("/" + source.lstrip("/"))
+            expression = f"{image} / {python_string(path)}"
+        else:
+            normal = posixpath.normpath("/" + source.lstrip("/")).lstrip("/")
+            if normal and not (self.context / normal).exists():
+                raise _Refused(
+                    f"bind source {source!r} is not in the context {self.context}",
+                    "check the path, or give the right context with --context",
+                )
+            out.uses_context = True
+            expression = f"context / {python_string(normal)}" if normal else "context"
+        rw = ", rw=True" if writable else ""
+        return f"Bind({expression}, {python_string(target)}{rw})"
+
+    def bind_stage(self, name: str, stage: _Stage) -> str:
+        """The variable of the stage ``name`` (an earlier one), else an image reference."""
+        if "$" in name:
+            raise _Refused("a bind mount's from= depends on a build argument", "name the stage")
+        other = self.stage_by_name(name)
+        if other is None:
+            return f"Image.from_({python_string(name)})"
+        if other.index >= stage.index:
+            raise _Refused(
+                f"RUN --mount=from={name} names this stage or a later one",
+                "name an earlier stage",
+            )
+        stage.uses.add(other.index)
+        return other.var
+
+    def copy_flags(
+        self, at: Instruction, stage: _Stage, scope: _Scope
+    ) -> tuple[str | None, str | None, str | None, str | None]:
+        """``(owner, mode, source stage, checksum)`` from a COPY or ADD's flags."""
+        owner = mode = source_stage = checksum = None
         for flag, value in at.flags:
             if value is None:
                 raise _Refused(f"{at.keyword} --{flag} is not supported", "drop the flag")
@@ -743,8 +782,16 @@ class _Generator:
                 mode = f"0o{int(value, 8):o}"
             elif flag == "from" and at.keyword == "COPY":
                 source_stage = self.from_source(value, stage, scope)
+            elif flag == "checksum" and at.keyword == "ADD":
+                checksum = _checksum(value)
             else:
                 raise _Refused(f"{at.keyword} --{flag}={value} is not supported", "drop the flag")
+        return owner, mode, source_stage, checksum
+
+    def copy(self, at: Instruction, stage: _Stage, scope: _Scope, out: _Output) -> list[str]:
+        self.has_chown = any(flag == "chown" for flag, _ in at.flags)
+        self.current_line = at.line
+        owner, mode, source_stage, checksum = self.copy_flags(at, stage, scope)
         words = at.json_form()
         if words is None:
             words = at.rest.split()
@@ -753,39 +800,37 @@ class _Generator:
         values = [self.word(w, scope, at.keyword) for w in words]
         *sources, dest = values
         self.needs_workdir(dest, scope, f"{at.keyword} destination")
+        # COPY --from without --chown keeps the stage's owners: so does keep_owner=True.
+        keep = "True" if source_stage is not None and owner is None else None
         options = "".join(
-            f", {name}={value}" for name, value in (("owner", owner), ("mode", mode)) if value
+            f", {name}={value}"
+            for name, value in (("owner", owner), ("mode", mode), ("keep_owner", keep))
+            if value
         )
+        if at.keyword == "ADD":
+            remote = self.add_remote(
+                sources, dest, checksum=checksum, owner=owner, mode=mode, line=at.line
+            )
+            if remote is not None:
+                return [remote]
         calls = []
         for source in sources:
             text = source.constant
-            if at.keyword == "ADD" and text is not None:
-                if re.match(r"^[a-z][a-z0-9+.-]*://", text, re.IGNORECASE) or text.startswith(
-                    "git@"
-                ):
-                    raise _Refused(
-                        f"ADD of the URL {text} is not supported",
-                        "download it in a RUN step (curl, or a stage), or copy a local file",
-                    )
-                if _ARCHIVE.search(text):
-                    raise _Refused(
-                        f"ADD of the archive {text} would unpack it; a copy does not",
-                        f"COPY it and unpack with RUN tar -xf, or unpack {text} into the context",
-                    )
             if text is not None and any(c in text for c in "*?[") and source_stage is None:
-                matches = self.glob(text)
                 calls.append(f"# {at.keyword} {text}: the files it matched when imported")
                 out.uses_context = True
-                calls.extend(
-                    f".copy(context / {python_string(m)}, {dest.python()}{options})"
-                    for m in matches
-                )
+                for match in self.glob(text):
+                    verb, extra = self.local_verb(at.keyword, match, owner, mode, options)
+                    calls.append(
+                        f".{verb}(context / {python_string(match)}, {dest.python()}{extra})"
+                    )
                 continue
             if text is not None and any(c in text for c in "*?["):
                 raise _Refused(
                     f"COPY --from source {text!r} is a wildcard",
                     "copy the directory that holds the files",
                 )
+            verb, extra = "copy", options
             if source_stage is not None:
                 path = source if (text or "").startswith("/") else Value.of(Lit("/")) + source
                 if path.constant is not None:
@@ -794,8 +839,108 @@ class _Generator:
             else:
                 out.uses_context = True
                 expression = self.context_source(source)
-            calls.append(f".copy({expression}, {dest.python()}{options})")
+                if text is not None:
+                    normal = posixpath.normpath("/" + text).lstrip("/")
+                    verb, extra = self.local_verb(at.keyword, normal, owner, mode, options)
+            calls.append(f".{verb}({expression}, {dest.python()}{extra})")
         return calls
+
+    def add_remote(
+        self,
+        sources: list[Value],
+        dest: Value,
+        *,
+        checksum: str | None,
+        owner: str | None,
+        mode: str | None,
+        line: int,
+    ) -> str | None:
+        """The ``.add(Url(...))`` call for an ``ADD`` of a URL; ``None`` for local sources."""
+        texts = [source.constant for source in sources]
+        if None in texts:
+            raise _Refused(
+                "ADD of a source that depends on a build argument: whether ADD unpacks it "
+                "(or fetches it) depends on what it names, which is not known when importing",
+                "name the file or URL, or use COPY for a plain file",
+            )
+        remote = [
+            t
+            for t in texts
+            if t is not None
+            and (re.match(r"^[a-z][a-z0-9+.-]*://", t, re.IGNORECASE) or t.startswith("git@"))
+        ]
+        if not remote:
+            if checksum is not None:
+                raise _Refused(
+                    "ADD --checksum applies to a URL; this ADD names local files",
+                    "drop --checksum (the context's files are covered by the plan's digest)",
+                )
+            return None
+        url = remote[0]
+        if not url.lower().startswith(("http://", "https://")):
+            raise _Refused(
+                f"ADD of {url} is not supported: only http:// and https:// URLs are",
+                "fetch it in a RUN step (git clone, or a stage), or copy a local checkout",
+            )
+        if len(sources) > 1:
+            raise _Refused(
+                "ADD of a URL with other sources in one instruction",
+                "give each URL its own ADD --checksum=sha256:... line",
+            )
+        if checksum is None:
+            raise _Refused(
+                f"ADD of the URL {url} has no --checksum: a pipeline adds a remote file only "
+                "with the sha256 of its content",
+                f"write ADD --checksum=sha256:<64 hex digits> {url} ... "
+                f"(`curl -fsSL '{url}' | sha256sum` prints it), then import again",
+            )
+        if mode is not None:
+            self.notes.append(
+                f"{self.dockerfile.path}:{line}: ADD --chmod of a URL: Docker 20.10 ignores it"
+                " (the file is 0600), Docker 24+ and the pipeline apply it"
+            )
+        arguments = [f"Url({python_string(url)}, sha256={python_string(checksum)})", dest.python()]
+        arguments += [
+            f"{name}={value}" for name, value in (("owner", owner), ("mode", mode)) if value
+        ]
+        return f".add({', '.join(arguments)})"
+
+    def local_verb(
+        self, keyword: str, path: str, owner: str | None, mode: str | None, options: str
+    ) -> tuple[str, str]:
+        """The method and options for the context file ``path``: ``add`` (no options) for
+        an archive that ``ADD`` unpacks, else ``copy``, as Docker copies any other file."""
+        if keyword == "ADD" and path and self.is_archive(path, owner, mode):
+            return "add", ""
+        return "copy", options
+
+    def is_archive(self, path: str, owner: str | None, mode: str | None) -> bool:
+        """Whether ``ADD`` unpacks the context file ``path`` (a tar archive, by content,
+        as Docker tests it); an archive with ``--chown`` or ``--chmod`` is refused."""
+        full = self.context / path
+        if not full.is_file():
+            return False
+        try:
+            compression = archive_compression(full)
+        except OSError as exc:
+            raise _Refused(
+                f"cannot read {path}: {exc.strerror or exc}", "make it readable"
+            ) from None
+        if compression is None:
+            return False
+        if compression == "zstd":
+            raise _Refused(
+                f"ADD of the zstd archive {path}: Docker 20.10 copies it, newer Dockers unpack it",
+                "recompress it with gzip, bzip2 or xz",
+            )
+        if owner is not None or mode is not None:
+            raise _Refused(
+                f"ADD --chown/--chmod of the archive {path}: Docker applies them only to the "
+                "directories it creates, not to the archive's entries, which a pipeline does "
+                "not express",
+                "drop the flag and set owners in the archive, or chown in a RUN step",
+            )
+        return True
 
     def glob(self, pattern: str) -> list[str]:
         """The context's paths that ``pattern`` matches (Go's filepath.Match, per path
@@ -851,12 +996,6 @@ class _Generator:
                     f"COPY --from={text} names this stage or a later one", "name an earlier stage"
                 )
             stage.uses.add(other.index)
-            if not self.has_chown:
-                self.notes.append(
-                    f"{self.dockerfile.path}:{self.current_line}: COPY --from={text} keeps the"
-                    " owners of the copied files under docker build; the pipeline makes them"
-                    " root (0:0): give owner=... where the files in the stage are not root's"
-                )
             return other.var
         return f"Image.from_({python_string(text)})"
 
@@ -866,8 +1005,9 @@ class _Generator:
         imports = ["Image", "build", "run_script"]
         if out.uses_context:
             imports.append("Context")
-        if any("CacheMount(" in body for body in bodies):
-            imports.append("CacheMount")
+        for name in ("CacheMount", "Bind", "Tmpfs", "Url"):
+            if any(f"{name}(" in body for body in bodies):
+                imports.append(name)
         if out.uses_secret:
             imports.append("Secret")
         source = self.dockerfile.path.name
@@ -912,6 +1052,17 @@ class _Generator:
         return Path(relative).as_posix()
 
 
+def _checksum(value: str) -> str:
+    """The hex sha256 of ``ADD --checksum=sha256:<hex>``."""
+    algorithm, _, digest = value.partition(":")
+    if algorithm != "sha256" or not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise _Refused(
+            f"ADD --checksum={value} is not sha256:<64 lowercase hex digits>",
+            "give the file's sha256 (`sha256sum` prints it); other digests are not supported",
+        )
+    return digest
+
+
 def _kwarg(name: str, expression: str) -> str:
     if name.isidentifier() and name not in ("expand",):
         return f"{name}={expression}"
@@ -939,6 +1090,70 @@ def _env_dict(bindings: dict[str, Binding]) -> str:
 
 def python_list(words: list[str]) -> str:
     return "[" + ", ".join(python_string(w) for w in words) + "]"
+
+
+def _cache_mount(target: str, fields: dict[str, str]) -> str:
+    """``"target"`` or ``CacheMount(...)`` from a cache mount's options; a Dockerfile's
+    defaults (sharing shared, mode 0755, uid and gid 0) are the pipeline's too."""
+    args = [f"target={python_string(target)}"]
+    if "id" in fields:
+        args.append(f"id={python_string(fields.pop('id'))}")
+    sharing = fields.pop("sharing", "shared")
+    if sharing not in ("shared", "private", "locked"):
+        raise _Refused(f"cache sharing {sharing!r} is not shared, private or locked", "fix it")
+    if sharing != "shared":
+        args.append(f"sharing={python_string(sharing)}")
+    mode = fields.pop("mode", None)
+    if mode is not None:
+        if not re.fullmatch(r"0?[0-7]{1,4}", mode):
+            raise _Refused(f"cache mount mode {mode!r} is not octal", "give e.g. mode=0755")
+        if int(mode, 8) != 0o755:
+            args.append(f"mode=0o{int(mode, 8):o}")
+    for name in ("uid", "gid"):
+        value = fields.pop(name, None)
+        if value is None:
+            continue
+        if not value.isdigit():
+            raise _Refused(f"cache mount {name} {value!r} is not a number", f"give {name}=1000")
+        if int(value):
+            args.append(f"{name}={int(value)}")
+    _refuse_other_options("cache", fields, "keep target, id, sharing, mode, uid and gid")
+    return python_string(target) if len(args) == 1 else f"CacheMount({', '.join(args)})"
+
+
+def _refuse_other_options(kind: str, fields: dict[str, str], fix: str) -> None:
+    if fields:
+        raise _Refused(
+            f"RUN --mount=type={kind} option {sorted(fields)[0]!r} is not supported", fix
+        )
+
+
+def _flag(fields: dict[str, str], yes: tuple[str, ...], no: tuple[str, ...]) -> bool:
+    """Whether a mount's boolean option is on: ``rw``/``rw=true``; ``ro`` turns it off."""
+    value = False
+    for key in (*yes, *no):
+        if key in fields:
+            text = fields.pop(key).lower()
+            if text not in ("true", "false"):
+                raise _Refused(f"mount option {key}={text!r} is not true or false", "fix it")
+            value = (text == "true") == (key in yes)
+    return value
+
+
+_RAM = re.compile(r"(\d+(?:\.\d+)*) ?([kmgtp])?i?b?", re.IGNORECASE)
+
+
+def ram_bytes(text: str) -> int:
+    """A tmpfs ``size=`` in bytes, read as the Dockerfile frontend does (``64m``, ``1g``,
+    ``512kib``: binary units, Docker's ``RAMInBytes``)."""
+    match = _RAM.fullmatch(text.strip())
+    if match is None:
+        raise _Refused(f"tmpfs size {text!r} is not a size", "give bytes, or e.g. 64m or 1g")
+    unit = "kmgtp".find((match[2] or " ").lower()) + 1
+    size = int(float(match[1]) * 1024**unit)
+    if size <= 0:
+        raise _Refused(f"tmpfs size {text!r} is not positive", "give a positive size")
+    return size
 
 
 def python_list_raw(expressions: list[str]) -> str:

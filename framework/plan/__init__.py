@@ -4,6 +4,8 @@ from framework.plan.compile import compile
 from framework.plan.describe import describe_step
 from framework.plan.model import BuildPlan, Stage
 from framework.plan.ops import (
+    AddArchiveOp,
+    AddUrlOp,
     ArgOp,
     BuildArgs,
     CmdOp,
@@ -25,6 +27,8 @@ from framework.plan.ops import (
 )
 
 __all__ = [
+    "AddArchiveOp",
+    "AddUrlOp",
     "ArgOp",
     "BuildArgs",
     "BuildPlan",

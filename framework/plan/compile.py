@@ -18,8 +18,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any, assert_never
 
 from framework.errors import SpecError
+from framework.plan.binds import ContextBind, StageBind
 from framework.plan.model import BuildPlan, Stage
 from framework.plan.ops import (
+    AddArchiveOp,
+    AddUrlOp,
     ArgOp,
     BuildArgs,
     CmdOp,
@@ -38,9 +41,12 @@ from framework.plan.ops import (
     VolumeOp,
     WorkdirOp,
     exec_argv,
+    sendable_name,
 )
 from framework.spec import (
+    Add,
     Arg,
+    Bind,
     Cmd,
     Copy,
     Entrypoint,
@@ -55,6 +61,8 @@ from framework.spec import (
     Shell,
     StagePath,
     StopSignal,
+    Tmpfs,
+    Url,
     User,
     Volume,
     Workdir,
@@ -62,7 +70,7 @@ from framework.spec import (
 from framework.spec._base import where
 from framework.spec.expansion import references
 from framework.spec.sources import ContextPath
-from framework.spec.steps import DEFAULT_OWNER, Step, resolve_path
+from framework.spec.steps import DEFAULT_OWNER, DOWNLOAD_MODE, Step, resolve_path
 
 __all__ = ["compile"]
 
@@ -82,15 +90,28 @@ def compile(image: Image) -> BuildPlan:
 @dataclass
 class _Lowering:
     """What lowering a step depends on: the workdir, user and shell set so far, whether
-    this stage set a CMD, and the build-time variables in effect: declared in this stage
-    or in the stages it is built FROM (as BuildKit does), and not set again by an env
-    step since (the last of the two sets a name)."""
+    this stage set a CMD, the build-time variables in effect (declared in this stage or in
+    the stages it is built FROM, as BuildKit does, and not set again by an env step since:
+    the last of the two sets a name), and the directories known to exist (made by a
+    workdir or a copy since the last run step, which may change anything), each with what
+    made it."""
 
     workdir: str | None = None
     user: str | None = None
     shell: tuple[str, ...] | None = None
     cmd_in_stage: bool = False
     args: dict[str, str | None] = field(default_factory=dict)
+    directories: dict[str, str] = field(default_factory=dict)
+
+    def made_directories(self, path: str, by: str, *, itself: bool = True) -> None:
+        """Record that ``path`` (when ``itself``) and every directory above it exist."""
+        if not itself:
+            path = posixpath.dirname(path)
+        while True:
+            self.directories.setdefault(path, by)
+            if path == "/":
+                return
+            path = posixpath.dirname(path)
 
     def shell_argv(self, script: str) -> tuple[str, ...]:
         """The argv that runs ``script`` under the shell in effect."""
@@ -124,11 +145,7 @@ class _Collector:
             )
         self.visiting.add(key)
         base_stage = self.visit(image.base) if isinstance(image.base, Image) else None
-        stage_refs = {
-            id(step): self.visit(step.source.image)
-            for step in image.steps
-            if isinstance(step, Copy) and isinstance(step.source, StagePath)
-        }
+        stage_refs = {id(path): self.visit(path.image) for path in _stage_paths(image.steps)}
         base = image.base if isinstance(image.base, str) else None
         stage_id = _digest(base, image.platform, base_stage, image.steps, stage_refs)
         self.visiting.discard(key)
@@ -140,6 +157,7 @@ class _Collector:
                 user=inherited.user,
                 shell=inherited.shell,
                 args=dict(inherited.args),
+                directories=dict(inherited.directories),
             )
             steps = tuple(_lower(step, state, stage_refs) for step in image.steps)
             self.final[stage_id] = state
@@ -173,6 +191,28 @@ class _Collector:
         return tuple(named)
 
 
+def _stage_paths(steps: tuple[Step, ...]) -> list[StagePath]:
+    """The paths of other images the steps copy or bind, in order (keys of stage refs)."""
+    found: list[object] = []
+    for step in steps:
+        if isinstance(step, Copy):
+            found.append(step.source)
+        elif isinstance(step, Run):
+            found += [m.source for m in step.mounts if isinstance(m, Bind)]
+    return [path for path in found if isinstance(path, StagePath)]
+
+
+def _lower_mount(
+    mount: Bind | Tmpfs, stage_refs: dict[int, str]
+) -> ContextBind | StageBind | Tmpfs:
+    if isinstance(mount, Tmpfs):
+        return mount
+    source = mount.source
+    if isinstance(source, StagePath):
+        return StageBind(stage_refs[id(source)], source.path, mount.target, mount.rw)
+    return ContextBind(source, mount.target, mount.rw)
+
+
 def _lower(step: Step, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep:
     """``step`` as the operation it means at this point of its stage (updates ``state``)."""
     match step:
@@ -180,13 +220,16 @@ def _lower(step: Step, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep
             argv, script = step.argv, step.script
             if script is not None and state.shell is not None:
                 argv, script = state.shell_argv(script), None
+            state.directories.clear()
             return RunOp(
                 argv=exec_argv(argv, script, step.env, step.secrets),
                 command=step.command(),
                 cache=step.cache,
                 secrets=step.secrets,
+                mounts=tuple(_lower_mount(m, stage_refs) for m in step.mounts),
                 network=step.network,
                 args=state.visible_args(),
+                no_cache=step.no_cache,
                 origin=step.origin,
             )
         case Arg():
@@ -196,8 +239,11 @@ def _lower(step: Step, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep
             return ArgOp(values=step.values, origin=step.origin)
         case Copy():
             return _lower_copy(step, state, stage_refs)
+        case Add():
+            return _lower_add(step, state)
         case Workdir():
             state.workdir = resolve_path(step.path, state.workdir)
+            state.made_directories(state.workdir, _made_by("workdir", step))
             owner = state.user or DEFAULT_OWNER
             return WorkdirOp(path=state.workdir, written=step.path, owner=owner, origin=step.origin)
         case User():
@@ -246,33 +292,90 @@ def _lower(step: Step, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep
 
 def _lower_copy(step: Copy, state: _Lowering, stage_refs: dict[int, str]) -> PlanStep:
     dest = _absolute(step.dest, state.workdir)
-    owner = step.owner or DEFAULT_OWNER
+    bare = dest.rstrip("/") or "/"
+    owner = None if step.keep_owner else step.owner or DEFAULT_OWNER
+    made_by = _made_by("copy", step)
+    known_directory = step.into_directory or bare in state.directories
     source = step.source
     match source:
         case StagePath():
-            into = step.into_directory
-            file_dest = posixpath.join(dest, posixpath.basename(source.path)) if into else dest
+            inside = posixpath.join(bare, posixpath.basename(source.path))
+            state.made_directories(bare, made_by, itself=False)
             return StageCopyOp(
-                stage=stage_refs[id(step)],
+                stage=stage_refs[id(source)],
                 path=source.path,
                 dest=dest,
-                file_dest=file_dest,
+                file_dest=inside if known_directory else dest,
                 written=step.dest,
                 owner=owner,
                 mode=step.mode,
                 origin=step.origin,
+                inside=None if known_directory else inside,
             )
         case ContextPath() if source.is_dir:
+            assert owner is not None
+            state.made_directories(bare, made_by)
             written = step.dest if step.dest.endswith("/") else step.dest + "/"
             return CopyOp(source, True, dest, written, step.dest, owner, step.mode, step.origin)
         case ContextPath() | Inline():
-            written = step.dest
-            if step.into_directory and isinstance(source, ContextPath):
-                name = posixpath.basename(source.path)
-                dest, written = posixpath.join(dest, name), posixpath.join(written, name)
-            return CopyOp(source, False, dest, written, step.dest, owner, step.mode, step.origin)
+            assert owner is not None
+            state.made_directories(bare, made_by, itself=False)
+            if isinstance(source, Inline):
+                if known_directory:
+                    raise _inline_onto_directory(step, bare, state.directories[bare])
+                inside = posixpath.join(bare, sendable_name(posixpath.basename(bare)))
+                return CopyOp(
+                    source, False, dest, step.dest, step.dest, owner, step.mode, step.origin, inside
+                )
+            name = posixpath.basename(source.path)
+            if not known_directory:
+                inside = posixpath.join(bare, sendable_name(name))
+                return CopyOp(
+                    source, False, dest, step.dest, step.dest, owner, step.mode, step.origin, inside
+                )
+            into, written = posixpath.join(bare, name), posixpath.join(step.dest, name)
+            return CopyOp(source, False, into, written, step.dest, owner, step.mode, step.origin)
         case _:
             assert_never(source)
+
+
+def _lower_add(step: Add, state: _Lowering) -> PlanStep:
+    source = step.source
+    match source:
+        case ContextPath():
+            dest = resolve_path(step.dest, state.workdir)
+            return AddArchiveOp(source=source, dest=dest, written=step.dest, origin=step.origin)
+        case Url():
+            dest, written = resolve_path(step.dest, state.workdir), step.dest
+            if step.into_directory:
+                dest = posixpath.join(dest, source.file_name)
+                written = posixpath.join(written, source.file_name)
+            return AddUrlOp(
+                source=source,
+                dest=dest,
+                written=written,
+                owner=step.owner or DEFAULT_OWNER,
+                mode=DOWNLOAD_MODE if step.mode is None else step.mode,
+                origin=step.origin,
+            )
+        case _:
+            assert_never(source)
+
+
+def _made_by(kind: str, step: Step) -> str:
+    return f"the {kind} at {step.origin}" if step.origin is not None else f"a {kind} step"
+
+
+def _inline_onto_directory(step: Copy, path: str, made_by: str) -> SpecError:
+    """Inline content has no file name to keep inside a directory: where the description
+    itself makes ``path`` a directory, the copy is refused rather than named for it."""
+    return SpecError(
+        f"inline content copied to {step.dest!r}, which is a directory ({path}, made by "
+        f"{made_by}): inline content has no file name to keep inside it",
+        fix=f"give the file's own path as the destination, e.g. "
+        f"'{posixpath.join(step.dest, 'config.toml')}'",
+        where=where(step.origin),
+    )
 
 
 def _absolute(path: str, workdir: str | None) -> str:
@@ -312,18 +415,29 @@ def _digest(
 
 def _canonical(step: Step, stage_refs: dict[int, str]) -> dict[str, Any]:
     """What a step means, as JSON: no origins, no secret sources or values."""
-    data: dict[str, Any] = step.as_json(exclude={"source", "secrets"})
-    if isinstance(step, Copy):
-        data["source"] = _canonical_source(step.source, stage_refs.get(id(step)))
+    data: dict[str, Any] = step.as_json(exclude={"source", "secrets", "mounts"})
+    if isinstance(step, Copy | Add):
+        data["source"] = _canonical_source(step.source, stage_refs.get(id(step.source)))
     if isinstance(step, Run):
         data["secrets"] = [
             {"id": use.secret.id, "env": use.env, "path": use.path} for use in step.secrets
         ]
+        if step.mounts:  # absent when none, so older descriptions keep their stage ids
+            data["mounts"] = [
+                m.as_json()
+                if isinstance(m, Tmpfs)
+                else {
+                    "bind": _canonical_source(m.source, stage_refs.get(id(m.source))),
+                    "target": m.target,
+                    "rw": m.rw,
+                }
+                for m in step.mounts
+            ]
     return data
 
 
 def _canonical_source(
-    source: ContextPath | Inline | StagePath, stage_id: str | None
+    source: ContextPath | Inline | StagePath | Url, stage_id: str | None
 ) -> dict[str, Any]:
     match source:
         case ContextPath():
@@ -338,6 +452,8 @@ def _canonical_source(
             return {"inline_sha256": source.sha256}
         case StagePath():
             return {"stage": stage_id, "path": source.path}
+        case Url():
+            return {"url": source.url, "sha256": source.sha256}
         case _:
             assert_never(source)
 

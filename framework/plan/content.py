@@ -24,6 +24,7 @@ from framework.errors import SpecError
 from framework.spec._base import where
 from framework.spec.patterns import PathFilter
 from framework.spec.sources import ContextPath, Inline
+from framework.spec.urls import Url
 
 __all__ = ["FileDigests", "default_store", "source_digest", "source_files"]
 
@@ -144,20 +145,24 @@ def default_store() -> Path:
     return Path(base) / "framework" / "file-digests.sqlite3"
 
 
-def source_digest(source: ContextPath | Inline, files: FileDigests) -> str:
-    """The digest of what copying ``source`` sends (see the module docstring)."""
+def source_digest(source: ContextPath | Inline | Url, files: FileDigests) -> str:
+    """The digest of what copying ``source`` sends (see the module docstring). A URL's
+    is its declared sha256: the download is checked against it before any build, and
+    where it was fetched from does not change what it adds."""
     if isinstance(source, Inline):
         return "inline:" + source.sha256
+    if isinstance(source, Url):
+        return "download:" + source.sha256
     lines = _walk(source, files).lines
     return "tree:" + hashlib.sha256("".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def source_files(source: ContextPath | Inline, files: FileDigests) -> dict[str, str]:
+def source_files(source: ContextPath | Inline | Url, files: FileDigests) -> dict[str, str]:
     """What copying ``source`` sends, entry by entry: per path relative to the source
     (``.`` for the source itself) its kind, mode or link target, and content digest,
     as :func:`source_digest` covers them (for saying which file changed)."""
-    if isinstance(source, Inline):
-        return {".": "inline:" + source.sha256}
+    if isinstance(source, Inline | Url):
+        return {".": source_digest(source, files)}
     found: dict[str, str] = {}
     for line in _walk(source, files).lines:
         kind, detail, digest, name, _ = line.split("\0")

@@ -7,6 +7,8 @@ from typing import assert_never
 
 from framework.plan.model import BuildPlan
 from framework.plan.ops import (
+    AddArchiveOp,
+    AddUrlOp,
     ArgOp,
     CmdOp,
     CopyOp,
@@ -37,6 +39,10 @@ def describe_step(plan: BuildPlan, step: PlanStep) -> str:
             return f"COPY {step.source.describe()} -> {step.declared}"
         case StageCopyOp():
             return f"COPY {plan.stage(step.stage).name}:{step.path} -> {step.written}"
+        case AddArchiveOp():
+            return f"ADD {step.source.describe()} -> {step.written}"
+        case AddUrlOp():
+            return f"ADD {step.source.describe()} -> {step.written}"
         case WorkdirOp():
             return f"WORKDIR {step.written}"
         case UserOp():

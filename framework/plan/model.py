@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from framework.plan.binds import StageBind
 from framework.plan.ops import PlanStep, RunOp, StageCopyOp
 from framework.spec import Secret
 from framework.spec._base import Origin
@@ -40,7 +41,11 @@ class Stage:
     def depends_on(self) -> tuple[str, ...]:
         """Ids of the stages this one needs, in first-use order, without repeats."""
         needed = [self.base_stage] if self.base_stage else []
-        needed += [s.stage for s in self.steps if isinstance(s, StageCopyOp)]
+        for step in self.steps:
+            if isinstance(step, StageCopyOp):
+                needed.append(step.stage)
+            elif isinstance(step, RunOp):
+                needed += [m.stage for m in step.mounts if isinstance(m, StageBind)]
         return tuple(dict.fromkeys(needed))
 
 

@@ -5,9 +5,15 @@ Every question of meaning is answered here once, so engines only translate:
 - paths are absolute (resolved against the workdir the description sets); ``written``
   keeps the spelling the user gave, for people and for an ejected Dockerfile, which
   resolves it against the same workdir;
-- owners are decided (root, ``0:0``, unless the step names one);
-- "copy into a directory" is decided (``CopyOp.dest`` is where the file or directory
-  lands; ``StageCopyOp.file_dest`` is where a file source lands);
+- owners are decided (root, ``0:0``, unless the step names one, or ``None``: a copy out of
+  another stage that keeps the source's owners);
+- "copy into a directory" is decided where the description knows it (a ``/`` at the end
+  of the destination, or a directory a workdir or a copy made since the last run step):
+  ``CopyOp.dest`` is where the file or directory lands, ``StageCopyOp.file_dest`` where a
+  file source lands. Otherwise a file lands *inside* the destination when it is an
+  existing directory (Docker's rule), which only the build can tell: ``inside`` is then
+  where it lands in that case, and engines honour it (BuildKit's ``COPY`` does it itself,
+  Dagger asks);
 - other stages are named by stage id (:attr:`framework.plan.Stage.id`);
 - a run step's ``argv`` is what it executes, its per-step environment included, and a
   string command is run by the shell in effect (``/bin/sh -c`` or a ``ShellOp``'s), as
@@ -20,15 +26,21 @@ Operations are plain frozen values. Every dispatch on them is a ``match`` that e
 
 from __future__ import annotations
 
+import posixpath
+import re
 import shlex
 from dataclasses import dataclass
 from typing import Literal, assert_never
 
+from framework.plan.binds import ContextBind, StageBind
 from framework.spec._base import Origin
-from framework.spec.mounts import CacheMount, SecretUse
+from framework.spec.mounts import CacheMount, SecretUse, Tmpfs
 from framework.spec.sources import ContextPath, Inline
+from framework.spec.urls import Url
 
 __all__ = [
+    "AddArchiveOp",
+    "AddUrlOp",
     "ArgOp",
     "BuildArgs",
     "CmdOp",
@@ -48,6 +60,7 @@ __all__ = [
     "WorkdirOp",
     "changes_filesystem",
     "exec_argv",
+    "sendable_name",
 ]
 
 
@@ -63,14 +76,19 @@ class RunOp:
     the build-time variables the step's environment holds on top of the image's (declared
     earlier in its stage or in a stage it is built FROM, and not set by a later env step;
     they override the image's env, the base image's included); engines set them for this
-    step only."""
+    step only. ``mounts``
+    are this step's bind and tmpfs mounts, in the order given."""
 
     argv: tuple[str, ...]
     command: str
     cache: tuple[CacheMount, ...] = ()
     secrets: tuple[SecretUse, ...] = ()
+    mounts: tuple[ContextBind | StageBind | Tmpfs, ...] = ()
     network: bool = True
     args: BuildArgs = ()
+    no_cache: bool = False
+    """Run again on every build (and so every later step of the stage): engines give the
+    step a value that changes with each build, which the plan holds no trace of."""
     origin: Origin | None = None
 
 
@@ -92,7 +110,10 @@ class CopyOp:
     ``dest`` is the file's own path. ``written`` is ``dest`` in the user's spelling (the
     file name joined when a file is copied into a directory, a trailing ``/`` for a
     directory source); ``declared`` is the destination exactly as given, for people.
-    ``mode`` ``None`` keeps the source's mode.
+    ``mode`` ``None`` keeps the source's mode. ``inside``: for a file source whose
+    destination may be a directory that exists when the step runs, where the file lands
+    then (``dest/<name>``: the source's file name, or for inline content ``dest``'s own,
+    as :func:`sendable_name` gives it); ``None`` when the plan decided.
     """
 
     source: ContextPath | Inline
@@ -103,21 +124,67 @@ class CopyOp:
     owner: str
     mode: int | None = None
     origin: Origin | None = None
+    inside: str | None = None
+
+    @property
+    def file_name(self) -> str:
+        """The name a file source is sent under, which an existing directory keeps."""
+        return sendable_name(posixpath.basename(self.inside or self.dest))
+
+
+_PATTERN_CHARACTERS = re.compile(r"[\\*?\[]")
+
+
+def sendable_name(name: str) -> str:
+    """``name`` as a build context can send it by name: BuildKit reads ``\\``, ``*``,
+    ``?`` and ``[`` in a copy source as a pattern, so each becomes ``_``."""
+    return _PATTERN_CHARACTERS.sub("_", name)
 
 
 @dataclass(frozen=True)
 class StageCopyOp:
     """Copy ``path`` out of the stage ``stage`` (its id). Whether ``path`` is a directory
     is known only when the stage is built: a directory's contents land in ``dest``, a
-    file at ``file_dest``. ``written`` is the destination as the user spelled it."""
+    file at ``file_dest``, or at ``inside`` when that is not ``None`` and ``file_dest`` is
+    then an existing directory. ``written`` is the destination as the user spelled it.
+    ``owner`` ``None`` keeps the source's owners (numeric), as ``COPY --from`` does."""
 
     stage: str
     path: str
     dest: str
     file_dest: str
     written: str
-    owner: str
+    owner: str | None
     mode: int | None = None
+    origin: Origin | None = None
+    inside: str | None = None
+
+
+@dataclass(frozen=True)
+class AddArchiveOp:
+    """Unpack the tar archive ``source`` (a context file) into the absolute directory
+    ``dest``, as Docker's ``ADD`` does: entries keep the archive's owners, modes, times and
+    links; missing directories of ``dest`` are created, owned by root. ``written`` is
+    ``dest`` in the user's spelling."""
+
+    source: ContextPath
+    dest: str
+    written: str
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class AddUrlOp:
+    """Write the file at ``source`` (fetched and verified by its sha256 before the build)
+    at the absolute path ``dest``, owned by ``owner``, with mode ``mode`` and the time the
+    download recorded (the server's ``Last-Modified``). ``written`` is ``dest`` in the
+    user's spelling, the file name joined when it was given as a directory."""
+
+    source: Url
+    dest: str
+    written: str
+    owner: str
+    mode: int
     origin: Origin | None = None
 
 
@@ -227,6 +294,8 @@ PlanStep = (
     | ArgOp
     | CopyOp
     | StageCopyOp
+    | AddArchiveOp
+    | AddUrlOp
     | EnvOp
     | WorkdirOp
     | UserOp
@@ -246,6 +315,8 @@ def changes_filesystem(step: PlanStep) -> bool:
     """Whether ``step`` changes the filesystem (a BuildKit vertex) rather than the config."""
     match step:
         case RunOp() | CopyOp() | StageCopyOp() | WorkdirOp():
+            return True
+        case AddArchiveOp() | AddUrlOp():
             return True
         case EnvOp() | UserOp() | LabelOp() | ExposeOp() | EntrypointOp() | CmdOp():
             return False

@@ -14,11 +14,12 @@ make the same image. Every step BuildKit would run is reported ``cached``, and s
 only change the image config ``config`` as in every build, each with the reason. The lookup is
 synchronous and spawns nothing; it imports neither anyio nor any engine.
 
-**Not answered** (a real build runs, and is recorded when it succeeds): ``no_cache``,
-``push`` or ``cache_to`` (a push must reach the registry: the real build's BuildKit
-solve is all cached and ``docker push`` sends only what the registry lacks), an
-``archive``, ``platforms``, an engine other than docker, a daemon not on a local
-socket, a base image missing from the daemon, or an image or tag that has gone.
+**Not answered** (a real build runs, and is recorded when it succeeds): ``no_cache``
+(the whole build's, or a run step's: :func:`runs_every_time`), ``push`` or ``cache_to``
+(a push must reach the registry: the real build's BuildKit solve is all cached and
+``docker push`` sends only what the registry lacks), an ``archive``, ``platforms``, an
+engine other than docker, a daemon not on a local socket, a base image missing from the
+daemon, or an image or tag that has gone.
 """
 
 from __future__ import annotations
@@ -31,13 +32,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from framework.docker_api import DaemonAPI, DaemonAPIError, local_socket
-from framework.plan import BuildPlan, changes_filesystem, describe_step
+from framework.plan import BuildPlan, RunOp, changes_filesystem, describe_step
 from framework.record.store import RecordStore
 
 if TYPE_CHECKING:
     from framework.outcome import BuildResult, StepReport
 
-__all__ = ["DaemonState", "answer", "daemon_state", "record_key", "remember", "tag_record"]
+__all__ = [
+    "DaemonState",
+    "answer",
+    "daemon_state",
+    "record_key",
+    "remember",
+    "runs_every_time",
+    "tag_record",
+]
 
 _VERSION = 1
 
@@ -101,6 +110,14 @@ def shown_time(stamp: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(stamp))
 
 
+def runs_every_time(plan: BuildPlan) -> bool:
+    """Whether ``plan`` has a run step with ``no_cache``, which runs on every build: such
+    a build is never answered from the record."""
+    return any(
+        isinstance(step, RunOp) and step.no_cache for stage in plan.stages for step in stage.steps
+    )
+
+
 def answer(
     plan: BuildPlan,
     tags: tuple[str, ...],
@@ -111,7 +128,7 @@ def answer(
     """The build's result from the record, or ``None`` when a real build must run."""
     started = time.monotonic()
     socket = local_socket(host)
-    if socket is None:
+    if socket is None or runs_every_time(plan):
         return None
     store = store or RecordStore()
     with DaemonAPI(socket) as api:

@@ -7,7 +7,8 @@ file's digest, env values, base ids. A step whose digest and base are unchanged 
 ``cached``; otherwise it is ``rebuilt`` and the reason names the input: the copied file
 that changed (path, old and new content hash), the env value, the base image's id, the
 step's own fields, or its parent (the step before it, or the stage it copies from).
-Without a record of the tag every step is ``unknown``.
+A run step with ``no_cache`` is always ``rebuilt`` (cause ``no-cache``). Without a
+record of the tag every other step is ``unknown``.
 
 After a build, :func:`explain` with ``after=True`` shows what the last build of the tag
 predicted next to what BuildKit reported, and flags each step where they disagree.
@@ -26,6 +27,7 @@ from framework.plan import (
     CopyOp,
     EnvOp,
     PlanStep,
+    RunOp,
     Stage,
     StageCopyOp,
     compile,
@@ -40,8 +42,18 @@ __all__ = ["Change", "Explanation", "StepExplanation", "explain", "predict"]
 
 Prediction = Literal["cached", "rebuilt", "unknown"]
 Cause = Literal[
-    "unchanged", "no-record", "new-stage", "base", "parent", "stage", "files", "env", "fields"
+    "unchanged",
+    "no-record",
+    "new-stage",
+    "base",
+    "parent",
+    "stage",
+    "files",
+    "env",
+    "fields",
+    "no-cache",
 ]
+_NO_CACHE = "no_cache=True: the step runs again on every build"
 
 
 @dataclass(frozen=True)
@@ -211,7 +223,9 @@ def predict(
             made = functools.partial(StepExplanation, stage.name, number, describe_step(plan, step))
             previous = old_steps[number - 1] if number - 1 < len(old_steps) else None
             source = names.get(step.stage) if isinstance(step, StageCopyOp) else None
-            if old is None:
+            if isinstance(step, RunOp) and step.no_cache:
+                entry = made("rebuilt", "no-cache", _NO_CACHE)
+            elif old is None:
                 entry = made("rebuilt", "new-stage", f"stage {stage.name} is new since then")
             elif number == 1 and base_cause is not None:
                 entry = made("rebuilt", "base", base_cause[0], base_cause[1])
@@ -335,8 +349,15 @@ def _text(value: Any) -> str | None:
 
 
 def _unknown(plan: BuildPlan, why: str) -> tuple[StepExplanation, ...]:
+    """Every step ``unknown`` for want of a record, but a ``no_cache`` run step: rebuilt."""
     return tuple(
-        StepExplanation(stage.name, number, describe_step(plan, step), "unknown", "no-record", why)
+        StepExplanation(
+            stage.name, number, describe_step(plan, step), "rebuilt", "no-cache", _NO_CACHE
+        )
+        if isinstance(step, RunOp) and step.no_cache
+        else StepExplanation(
+            stage.name, number, describe_step(plan, step), "unknown", "no-record", why
+        )
         for stage in plan.stages
         for number, step in enumerate(stage.steps, start=1)
     )

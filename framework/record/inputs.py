@@ -15,10 +15,12 @@ import posixpath
 from typing import Any
 
 from framework.plan import BuildPlan, CopyOp, EnvOp, PlanStep, StageCopyOp
+from framework.plan.binds import ContextBind, StageBind
 from framework.plan.content import source_digest, source_files
-from framework.plan.digest import shared_files
-from framework.spec.mounts import CacheMount, SecretUse
+from framework.plan.digest import mount_meaning, shared_files
+from framework.spec.mounts import CacheMount, SecretUse, Tmpfs
 from framework.spec.sources import ContextPath, Inline
+from framework.spec.urls import Url
 
 __all__ = ["copied_files", "op_fields", "summarise"]
 
@@ -77,19 +79,24 @@ def op_fields(step: PlanStep, stage_names: dict[str, str]) -> dict[str, Any]:
     return {
         f.name: _value(f.name, getattr(step, f.name), stage_names)
         for f in dataclasses.fields(step)
-        if f.name not in _NOT_MEANING
+        if f.name not in _NOT_MEANING and not (f.name == "mounts" and not getattr(step, f.name))
     }
 
 
 def _value(name: str, value: Any, stage_names: dict[str, str]) -> Any:
     if name == "stage":
         return stage_names.get(value, value)
-    if isinstance(value, ContextPath | Inline):
+    if isinstance(value, ContextPath | Inline | Url):
         return source_digest(value, shared_files())
-    if isinstance(value, CacheMount):
-        return [value.target, value.cache_id, value.sharing]
+    if isinstance(value, CacheMount | Tmpfs):
+        return mount_meaning(value)
     if isinstance(value, SecretUse):
         return [value.secret.id, value.env, value.mount_path]
+    if isinstance(value, ContextBind):
+        return ["bind", source_digest(value.source, shared_files()), value.target, value.rw]
+    if isinstance(value, StageBind):
+        stage = stage_names.get(value.stage, value.stage)
+        return ["bind", stage, value.path, value.target, value.rw]
     if isinstance(value, tuple):
         return [_value(name, item, stage_names) for item in value]
     return value

@@ -1,5 +1,11 @@
 """Plan -> Dockerfile text and build-context listing (pure)."""
 
-from framework.render.dockerfile import ContextEntry, RenderedBuild, StepVertex, render
+from framework.render.dockerfile import (
+    NO_CACHE_ARG,
+    ContextEntry,
+    RenderedBuild,
+    StepVertex,
+    render,
+)
 
-__all__ = ["ContextEntry", "RenderedBuild", "StepVertex", "render"]
+__all__ = ["NO_CACHE_ARG", "ContextEntry", "RenderedBuild", "StepVertex", "render"]

@@ -18,9 +18,25 @@ the built image holds exactly the value in the spec:
   what the ENV sets; a later RUN starts a new Dockerfile stage (``FROM`` the one before),
   so it carries no ``|1 NAME=...`` build-argument prefix in history. A label value is
   set on the built image by the build command (``RenderedBuild.labels``);
-- copied files never appear by name: the engine places each copy source in the build
-  context as ``c-<hash>`` (a file, or a directory of the files to copy), and only those
-  files are sent;
+- copied files are sent under names of the framework's: the engine places each copy
+  source in the build context as ``c-<hash>`` (a directory of the files to copy, or a
+  directory holding the one file under the name it keeps: its own, or for inline content
+  the destination's), and only those files are sent. So ``COPY c-<hash>/app.conf /etc/app``
+  puts ``app.conf`` inside ``/etc/app`` when that is an existing directory, as Docker's
+  ``COPY app.conf /etc/app`` does;
+- a run step with ``no_cache`` is preceded by ``ARG FRAMEWORK_NO_CACHE`` (in a Dockerfile
+  stage of its own, as for multi-line env values), to which the engine gives a new value
+  on every build (``RenderedBuild.fresh_args``): the step's definition changes with it, so
+  BuildKit runs it and every later step again. The value is not in the plan, its digests,
+  the Dockerfile or the image config's environment;
+- an archive that an add step unpacks is sent as a file and written ``ADD``, so BuildKit
+  unpacks it as Docker's ``ADD`` does; a URL's file is fetched and verified by the
+  framework before the build and sent like a context file, written as a ``COPY`` with
+  the add step's owner and mode (no frontend from Docker 20.10 on can verify a checksum
+  of its own: ``ADD --checksum`` needs Docker 24+); a bind mount of a context path is
+  sent the same way and mounted with ``--mount=type=bind,source=c-<hash>``;
+- mount paths are written bare: the spec keeps them to characters a ``--mount`` option
+  carries unquoted. Cache options equal to the frontend's defaults are left out;
 - a stage's platform is ``FROM --platform=...`` (the build platform is BuildKit's
   ``$BUILDPLATFORM``, which every frontend declares);
 - paths are written as the user spelled them (``CopyOp.written``): a relative one
@@ -39,6 +55,8 @@ from typing import assert_never
 
 from framework.errors import SpecError
 from framework.plan import (
+    AddArchiveOp,
+    AddUrlOp,
     ArgOp,
     BuildPlan,
     CmdOp,
@@ -58,12 +76,21 @@ from framework.plan import (
     WorkdirOp,
     changes_filesystem,
 )
+from framework.plan.binds import ContextBind, StageBind
 from framework.render.features import BASELINE, Features
-from framework.spec import Inline
+from framework.spec import CacheMount, Inline, Tmpfs
+from framework.spec.mounts import DEFAULT_CACHE_MODE
 from framework.spec.sources import ContextPath
 from framework.spec.steps import DEFAULT_OWNER, go_duration
+from framework.spec.urls import Url
 
-__all__ = ["ContextEntry", "RenderedBuild", "StepVertex", "render"]
+__all__ = [
+    "NO_CACHE_ARG",
+    "ContextEntry",
+    "RenderedBuild",
+    "StepVertex",
+    "render",
+]
 
 _COPY_SPECIAL = re.compile(r"[\\$'\"]")
 
@@ -73,11 +100,25 @@ class ContextEntry:
     """A top-level entry ``name`` of the build context and what the engine puts there.
 
     A directory source becomes a directory holding its files (filtered by the
-    context's patterns); a file or inline source becomes a file.
+    context's patterns); a file, inline or URL source becomes a file (a URL's: the
+    verified download, :mod:`framework.downloads`).
     """
 
     name: str
-    source: ContextPath | Inline
+    source: ContextPath | Inline | Url
+    file_name: str | None = None
+    """For a file source: the name of the one file in the directory ``name``."""
+    unpacked: bool = False
+    """An add step unpacks it: the engine checks it is still a tar archive when staged."""
+
+    @property
+    def path(self) -> str:
+        """Where the source is in the context: the directory, or the file in it."""
+        return self.name if self.file_name is None else f"{self.name}/{self.file_name}"
+
+
+NO_CACHE_ARG = "FRAMEWORK_NO_CACHE"
+"""The build argument a ``no_cache`` run step sees, given a new value on every build."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,10 +140,12 @@ class StepVertex:
 @dataclass(frozen=True, kw_only=True)
 class RenderedBuild:
     """A Dockerfile, the build arguments and image labels its multi-line values need
-    (``--build-arg NAME=value``, ``--label key=value``), and its context's contents."""
+    (``--build-arg NAME=value``, ``--label key=value``), the build arguments to give a new
+    value on every build (``fresh_args``), and its context's contents."""
 
     dockerfile: str
     build_args: tuple[tuple[str, str], ...] = ()
+    fresh_args: tuple[str, ...] = ()
     labels: tuple[tuple[str, str], ...] = ()
     context: tuple[ContextEntry, ...] = ()
     vertices: tuple[StepVertex, ...] = ()
@@ -117,6 +160,7 @@ def render(plan: BuildPlan, features: Features = BASELINE) -> RenderedBuild:
     return RenderedBuild(
         dockerfile="\n".join(blocks),
         build_args=tuple(state.build_args.items()),
+        fresh_args=(NO_CACHE_ARG,) if state.fresh else (),
         labels=_multiline_labels(plan),
         context=tuple(state.entries.values()),
         vertices=tuple(state.vertices),
@@ -168,6 +212,7 @@ class _State:
         self.build_args: dict[str, str] = {}
         self.entries: dict[str, ContextEntry] = {}
         self.vertices: list[StepVertex] = []
+        self.fresh = False  # a run step declares NO_CACHE_ARG
 
     def env_value(self, name: str, text: str, step: EnvOp) -> str:
         """A Dockerfile word that evaluates to ``text`` exactly in ``ENV name=...``, or,
@@ -188,28 +233,48 @@ class _State:
             )
         return "${" + name + "}"
 
-    def entry(self, source: ContextPath | Inline) -> str:
-        """The context name under which ``source`` is sent (equal sources share one)."""
+    def entry(
+        self,
+        source: ContextPath | Inline | Url,
+        file_name: str | None = None,
+        *,
+        unpacked: bool = False,
+    ) -> str:
+        """The context path at which ``source`` is sent, a file as ``file_name`` (equal
+        sources under one name share one entry); ``unpacked``: an add step unpacks it."""
         if isinstance(source, Inline):
-            identity = ["inline", source.sha256]
+            identity = ["inline", source.sha256, file_name or ""]
+        elif isinstance(source, Url):
+            identity = ["download", source.sha256, file_name or ""]
         else:
             ctx = source.context
             identity = ["context", ctx.path.name, source.path, *ctx.include, "", *ctx.exclusions]
         base = "c-" + hashlib.sha256("\0".join(identity).encode()).hexdigest()[:16]
         name, suffix = base, 1
-        while name in self.entries and _key(self.entries[name].source) != _key(source):
+        while name in self.entries and _entry_key(self.entries[name]) != _key(source, file_name):
             suffix += 1
             name = f"{base}-{suffix}"
-        self.entries[name] = ContextEntry(name=name, source=source)
-        return name
+        known = self.entries.get(name)
+        unpacked = unpacked or (known is not None and known.unpacked)
+        self.entries[name] = ContextEntry(
+            name=name, source=source, file_name=file_name, unpacked=unpacked
+        )
+        return self.entries[name].path
 
 
-def _key(source: ContextPath | Inline) -> tuple[object, ...]:
-    """What a source sends, without where it was declared."""
+def _entry_key(entry: ContextEntry) -> tuple[object, ...]:
+    """What an entry sends, without where its source was declared: equal keys, equal
+    staged files."""
+    return _key(entry.source, entry.file_name)
+
+
+def _key(source: ContextPath | Inline | Url, file_name: str | None) -> tuple[object, ...]:
     if isinstance(source, Inline):
-        return ("inline", source.sha256)
+        return ("inline", source.sha256, file_name)
+    if isinstance(source, Url):
+        return ("download", source.sha256, file_name)
     ctx = source.context
-    return ("context", ctx.path, ctx.include, ctx.exclusions, source.path)
+    return ("context", ctx.path, ctx.include, ctx.exclusions, source.path, file_name)
 
 
 def _render_stage(plan: BuildPlan, stage: Stage, state: _State) -> str:
@@ -234,6 +299,8 @@ def _render_stage(plan: BuildPlan, stage: Stage, state: _State) -> str:
         declared = [name for name in state.build_args if name not in before]
         if isinstance(step, EnvOp):
             declared = [k for k, v in step.values if _multiline(v)]
+        if isinstance(step, RunOp) and step.no_cache:
+            declared, state.fresh = [NO_CACHE_ARG], True
         lines.extend(f"ARG {name}" for name in declared)
         scoped = scoped or bool(declared)
         if line:
@@ -259,7 +326,7 @@ def _render_step(plan: BuildPlan, stage: Stage, number: int, state: _State) -> s
     step = stage.steps[number]
     match step:
         case RunOp():
-            return _render_run(step)
+            return _render_run(plan, step, state)
         case ArgOp():
             return "ARG " + " ".join(_arg_word(name, value) for name, value in step.values)
         case CopyOp():
@@ -270,6 +337,12 @@ def _render_step(plan: BuildPlan, stage: Stage, number: int, state: _State) -> s
                 flags = " --link" + flags
             source = plan.stage(step.stage).name
             return f"COPY --from={source}{flags} {_json_path_list([step.path, step.written])}"
+        case AddArchiveOp():
+            name = state.entry(step.source, unpacked=True)
+            return f"ADD {_json_path_list([name, step.written])}"
+        case AddUrlOp():
+            flags = _copy_flags(None if step.owner == DEFAULT_OWNER else step.owner, step.mode)
+            return f"COPY{flags} {_json_path_list([state.entry(step.source), step.written])}"
         case EnvOp():
             pairs = (f"{k}={state.env_value(k, v, step)}" for k, v in step.values)
             return "ENV " + " ".join(pairs)
@@ -360,11 +433,9 @@ def _within(path: str, parent: str) -> bool:
     return path == parent or path.startswith(parent.rstrip("/") + "/")
 
 
-def _render_run(step: RunOp) -> str:
-    mounts = [
-        f"--mount=type=cache,target={m.target},id={m.cache_id},sharing={m.sharing}"
-        for m in step.cache
-    ]
+def _render_run(plan: BuildPlan, step: RunOp, state: _State) -> str:
+    mounts = [_cache_mount(m) for m in step.cache]
+    mounts += [_mount(plan, m, state) for m in step.mounts]
     mounts += [
         f"--mount=type=secret,id={use.secret.id},target={use.mount_path}" for use in step.secrets
     ]
@@ -373,13 +444,47 @@ def _render_run(step: RunOp) -> str:
     return " ".join(["RUN", *mounts, _json(step.argv)])
 
 
+def _cache_mount(mount: CacheMount) -> str:
+    """Options equal to the frontend's defaults are left out (``sharing=shared``,
+    ``mode=0755``, ``uid=0``, ``gid=0``); the id is always written (ours is not the
+    frontend's default, the target)."""
+    options = [f"type=cache,target={mount.target},id={mount.cache_id}"]
+    if mount.sharing != "shared":
+        options.append(f"sharing={mount.sharing}")
+    if mount.mode != DEFAULT_CACHE_MODE:
+        options.append(f"mode={mount.mode:04o}")
+    options += [
+        f"{name}={value}" for name, value in (("uid", mount.uid), ("gid", mount.gid)) if value
+    ]
+    return "--mount=" + ",".join(options)
+
+
+def _mount(plan: BuildPlan, mount: ContextBind | StageBind | Tmpfs, state: _State) -> str:
+    """A bind mount of a staged context entry or of another stage's path (read-only
+    unless ``rw``, the frontend's default), or a tmpfs (``size`` in bytes)."""
+    match mount:
+        case ContextBind():
+            source = f"source={state.entry(mount.source)},target={mount.target}"
+        case StageBind():
+            name = plan.stage(mount.stage).name
+            source = f"source={mount.path},target={mount.target},from={name}"
+        case Tmpfs():
+            size = "" if mount.size is None else f",size={mount.size}"
+            return f"--mount=type=tmpfs,target={mount.target}{size}"
+        case _:
+            assert_never(mount)
+    return f"--mount=type=bind,{source}{',rw' if mount.rw else ''}"
+
+
 def _render_copy(step: CopyOp, state: _State) -> str:
-    name = state.entry(step.source)
     # Docker's COPY from the context already writes root-owned files.
     flags = _copy_flags(None if step.owner == DEFAULT_OWNER else step.owner, step.mode)
     if step.is_dir:
+        name = state.entry(step.source, None)
         return f"COPY{flags} {_json_path_list([name + '/', step.written])}"
-    return f"COPY{flags} {_json_path_list([name, step.written])}"
+    # Named as it keeps inside an existing directory: BuildKit puts it there, as Docker.
+    path = state.entry(step.source, step.file_name)
+    return f"COPY{flags} {_json_path_list([path, step.written])}"
 
 
 def _copy_flags(owner: str | None, mode: int | None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from framework.plan import BuildPlan, Stage
+from framework.plan import BuildPlan, Stage, StageCopyOp
 
 __all__ = ["to_dot", "to_mermaid"]
 
@@ -20,9 +20,15 @@ def _edges(plan: BuildPlan) -> list[tuple[Stage, Stage, str]]:
     edges: list[tuple[Stage, Stage, str]] = []
     for stage in plan.stages:
         for needed in stage.depends_on:
-            kind = "base" if needed == stage.base_stage else "copy"
+            kind = "base" if needed == stage.base_stage else _use(stage, needed)
             edges.append((plan.stage(needed), stage, kind))
     return edges
+
+
+def _use(stage: Stage, needed: str) -> str:
+    """``copy`` when a step copies out of ``needed``, else ``bind`` (a run step mounts it)."""
+    copies = any(isinstance(s, StageCopyOp) and s.stage == needed for s in stage.steps)
+    return "copy" if copies else "bind"
 
 
 def to_mermaid(plan: BuildPlan) -> str:

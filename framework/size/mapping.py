@@ -16,6 +16,8 @@ from typing import assert_never
 
 from framework.lint.rules import shipped_stages_of
 from framework.plan import (
+    AddArchiveOp,
+    AddUrlOp,
     ArgOp,
     BuildPlan,
     CmdOp,
@@ -44,8 +46,10 @@ def _instruction(step: PlanStep) -> str | None:
     match step:
         case RunOp():
             return "RUN"
-        case CopyOp() | StageCopyOp():
+        case CopyOp() | StageCopyOp() | AddUrlOp():
             return "COPY"
+        case AddArchiveOp():
+            return "ADD"
         case EnvOp():
             return "ENV"
         case ArgOp():

@@ -21,9 +21,9 @@ from framework.size.layers import SavedImage, read_image
 from framework.size.mapping import history_offset, lineage_steps
 from framework.size.report import LayerRow, SizeReport, StageSize, StepSize, Suggestion
 from framework.size.show import human
-from framework.spec import Image
+from framework.spec import Bind, Image
 from framework.spec.image import StagePath
-from framework.spec.steps import Copy
+from framework.spec.steps import Copy, Run
 
 __all__ = ["measure", "measure_image"]
 
@@ -107,6 +107,13 @@ def _stage_images(image: Image, plan: BuildPlan) -> dict[str, Image]:
             s.source.image
             for s in current.steps
             if isinstance(s, Copy) and isinstance(s.source, StagePath)
+        ]
+        pending += [  # a stage a run step binds from is a stage of the plan too
+            m.source.image
+            for s in current.steps
+            if isinstance(s, Run)
+            for m in s.mounts
+            if isinstance(m, Bind) and isinstance(m.source, StagePath)
         ]
     by_id = {compile(img).target.id: img for img in found.values()}
     return {stage.id: by_id[stage.id] for stage in plan.stages if stage.id in by_id}

@@ -7,9 +7,10 @@ made.
 
 from framework.spec._base import Origin
 from framework.spec.image import Image, StagePath
-from framework.spec.mounts import CacheMount, Secret, SecretUse
+from framework.spec.mounts import Bind, CacheMount, Secret, SecretUse, Tmpfs
 from framework.spec.sources import Context, ContextPath, Inline
 from framework.spec.steps import (
+    Add,
     Arg,
     Cmd,
     Copy,
@@ -26,9 +27,12 @@ from framework.spec.steps import (
     Volume,
     Workdir,
 )
+from framework.spec.urls import Url
 
 __all__ = [
+    "Add",
     "Arg",
+    "Bind",
     "CacheMount",
     "Cmd",
     "Context",
@@ -49,6 +53,8 @@ __all__ = [
     "StagePath",
     "Step",
     "StopSignal",
+    "Tmpfs",
+    "Url",
     "User",
     "Volume",
     "Workdir",

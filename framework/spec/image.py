@@ -38,10 +38,11 @@ from framework.spec._base import (
     where,
 )
 from framework.spec.expansion import warn_literal_references
-from framework.spec.mounts import CacheMount, SecretUse
+from framework.spec.mounts import Bind, CacheMount, SecretUse, Tmpfs
 from framework.spec.platforms import BUILD_PLATFORM, platform_problem
 from framework.spec.sources import Context, ContextPath, Inline
 from framework.spec.steps import (
+    Add,
     Arg,
     Cmd,
     Copy,
@@ -59,6 +60,7 @@ from framework.spec.steps import (
     Workdir,
     resolve_path,
 )
+from framework.spec.urls import Url
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -132,6 +134,31 @@ def _cache_mounts(cache: object, origin: Origin | None) -> list[str | CacheMount
     raise SpecError(
         f"run cache is a {type(cache).__name__}",
         fix="give a mount path, a CacheMount, or a list of them",
+        where=where(origin),
+    )
+
+
+def _mounts(mounts: object, origin: Origin | None) -> tuple[Bind | Tmpfs, ...]:
+    items = [mounts] if isinstance(mounts, Bind | Tmpfs) else mounts
+    if isinstance(items, Sequence) and not isinstance(items, str | bytes):
+        for item in items:
+            if isinstance(item, CacheMount):
+                raise SpecError(
+                    "run mounts got a CacheMount",
+                    fix="pass cache mounts with cache=: .run(..., cache=CacheMount(...))",
+                    where=where(origin),
+                )
+            if not isinstance(item, Bind | Tmpfs):
+                raise SpecError(
+                    f"run mounts got a {type(item).__name__}",
+                    fix="give Bind(context / 'path', '/target'), Bind(image / '/path',"
+                    " '/target') or Tmpfs('/target'), or a list of them",
+                    where=where(origin),
+                )
+        return tuple(items)
+    raise SpecError(
+        f"run mounts is a {type(mounts).__name__}",
+        fix="give a Bind or Tmpfs, or a list of them",
         where=where(origin),
     )
 
@@ -241,7 +268,7 @@ class Image:
         """This image and the validated ``step``: checks what the step adds, nothing else."""
         workdir, env_names = self._workdir, self._env_names
         path = step.path if isinstance(step, Workdir) else None
-        path = step.dest if isinstance(step, Copy) else path
+        path = step.dest if isinstance(step, Copy | Add) else path
         if path is not None and not path.startswith("/") and workdir is None:
             kind = "workdir" if isinstance(step, Workdir) else "copy destination"
             raise SpecError(
@@ -306,16 +333,22 @@ class Image:
         env: Mapping[str, str] | None = None,
         cache: str | CacheMount | Sequence[str | CacheMount] = (),
         secrets: Sequence[SecretUse] = (),
+        mounts: Bind | Tmpfs | Sequence[Bind | Tmpfs] = (),
         network: bool = True,
+        no_cache: bool = False,
     ) -> Image:
         """Run ``command``: a list is exec form (no shell), a string runs under ``/bin/sh -c``.
 
         ``cache`` takes mount paths or :class:`CacheMount` values; ``secrets`` takes
-        ``Secret.env(...).as_env(...)`` / ``.as_file(...)`` uses.
+        ``Secret.env(...).as_env(...)`` / ``.as_file(...)`` uses; ``mounts`` takes
+        :class:`Bind` (``Bind(context / "src", "/src")``, ``Bind(builder / "/out",
+        "/in")``: mounted for this step, never copied) and :class:`Tmpfs` values.
+        ``no_cache=True`` runs this step and every later one of its stage again on every
+        build.
         """
         origin = caller_origin()
         caches = _cache_mounts(cache, origin)
-        mounts = [
+        cache_mounts = [
             validated(CacheMount, origin, target=c) if isinstance(c, str) else c for c in caches
         ]
         argv, script = _command(command, "run", origin)
@@ -325,9 +358,11 @@ class Image:
             argv=argv,
             script=script,
             env=_pairs(env or {}, "env", origin),
-            cache=tuple(mounts),
+            cache=tuple(cache_mounts),
             secrets=tuple(secrets),
+            mounts=_mounts(mounts, origin),
             network=network,
+            no_cache=no_cache,
             origin=origin,
         )
         return self._with(step)
@@ -340,6 +375,7 @@ class Image:
         *,
         owner: str | None = None,
         mode: int | None = None,
+        keep_owner: bool = False,
     ) -> Image:
         """Copy ``source`` to ``dest`` (see :class:`framework.spec.steps.Copy` for the rules).
 
@@ -350,13 +386,21 @@ class Image:
         if isinstance(source, Context):
             source = ContextPath.inside(source, ".", origin)
         if not isinstance(source, ContextPath | Inline | StagePath):
+            hint = " (a Url is added with .add(Url(...), dest))" if isinstance(source, Url) else ""
             raise SpecError(
                 f"copy source is a {type(source).__name__}",
-                fix="copy from a Context, context / 'path', image / '/path' or Inline(...)",
+                fix=f"copy from a Context, context / 'path', image / '/path' or Inline(...){hint}",
                 where=where(origin),
             )
         step = validated(
-            Copy, origin, source=source, dest=dest, owner=owner, mode=mode, origin=origin
+            Copy,
+            origin,
+            source=source,
+            dest=dest,
+            owner=owner,
+            mode=mode,
+            keep_owner=keep_owner,
+            origin=origin,
         )
         if isinstance(source, Inline) and step.into_directory:
             raise SpecError(
@@ -364,6 +408,37 @@ class Image:
                 fix="give the file's path as the destination, e.g. '/etc/app/config.toml'",
                 where=where(origin),
             )
+        return self._with(step)
+
+    @_checked_options
+    def add(
+        self,
+        source: ContextPath | Url,
+        dest: str,
+        *,
+        owner: str | None = None,
+        mode: int | None = None,
+    ) -> Image:
+        """Docker's ``ADD``: unpack a tar archive, or add a remote file by checksum (see
+        :class:`framework.spec.steps.Add` for the rules).
+
+        ``.add(context / "vendor.tar.gz", "/opt/vendor")`` unpacks the archive (plain,
+        gzip, bzip2 or xz) into ``/opt/vendor``, keeping its owners, modes and links.
+        ``.add(Url("https://host/tool", sha256="..."), "/usr/local/bin/tool", mode=0o755)``
+        writes the verified download there (mode ``0o600`` unless ``mode``; root unless
+        ``owner``). Any other source is refused: plain files are copied with :meth:`copy`.
+        """
+        origin = caller_origin()
+        if not isinstance(source, ContextPath | Url):
+            fix = "add a tar archive (context / 'vendor.tar.gz') or Url(url, sha256=...)"
+            if isinstance(source, Context | Inline | StagePath):
+                fix += "; copy directories, inline content and stage paths with .copy(...)"
+            raise SpecError(
+                f"add source is a {type(source).__name__}", fix=fix, where=where(origin)
+            )
+        step = validated(
+            Add, origin, source=source, dest=dest, owner=owner, mode=mode, origin=origin
+        )
         return self._with(step)
 
     @_mapping_argument
@@ -632,7 +707,7 @@ class Image:
 
 
 # Dockerfile instructions an Image spells another way, for the "did you mean" hint.
-_SPELLED_AS = {"add": "copy", "from": "from_", "maintainer": "label"}
+_SPELLED_AS = {"from": "from_", "maintainer": "label"}
 
 
 def _unknown_instruction(name: str) -> UnknownInstruction:
@@ -673,6 +748,7 @@ class StagePath(Model):
 
 
 complete_types(Copy, StagePath=StagePath)
+complete_types(Bind, StagePath=StagePath)
 
 
 def _check_reference(ref: str, origin: Origin | None) -> None:

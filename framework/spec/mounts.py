@@ -1,4 +1,4 @@
-"""What a run step mounts: cache directories and secrets."""
+"""What a run step mounts: cache directories, secrets, bind mounts and tmpfs."""
 
 from __future__ import annotations
 
@@ -8,22 +8,40 @@ import re
 import sys
 from pathlib import Path
 from types import FrameType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from framework.errors import SpecError
 from framework.spec._base import (
     _FRAMEWORK_DIR,
     Model,
+    Origin,
     caller_origin,
     check_env_name,
     check_mount_target,
     check_text,
     declared_path,
+    origin_field,
     validated,
     where,
 )
+from framework.spec.sources import Context, ContextPath
 
-__all__ = ["CacheMount", "Secret", "SecretUse", "declaring_function"]
+if TYPE_CHECKING:
+    # StagePath refers to Image; framework.spec.image completes Bind's types.
+    from framework.spec.image import StagePath
+
+__all__ = [
+    "DEFAULT_CACHE_MODE",
+    "Bind",
+    "CacheMount",
+    "Secret",
+    "SecretUse",
+    "Tmpfs",
+    "declaring_function",
+]
+
+DEFAULT_CACHE_MODE = 0o755
+"""The mode of a new cache directory, as a Dockerfile's ``--mount=type=cache`` makes it."""
 
 _SECRET_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
@@ -73,19 +91,38 @@ class CacheMount(Model):
     shared helper function belongs to that helper, so its users share it. Sharing
     between pipelines is explicit: give the same ``id``
     (``CacheMount(target="/root/.cache/pip", id="pip")``; fields are given by name).
-    ``sharing`` is BuildKit's: ``locked`` (default: one writer at a time), ``shared`` or
-    ``private``.
+    That default id is the one deliberate difference from a Dockerfile, whose cache is
+    named by its target alone and so is shared by every build on the daemon.
+
+    The other options and their defaults are a Dockerfile's: ``sharing`` ``shared``
+    (concurrent builds use the cache together), ``private`` (a concurrent build gets a
+    fresh one) or ``locked`` (one build at a time); ``mode`` (default ``0o755``),
+    ``uid`` and ``gid`` (default 0) are the cache directory's when it is first made.
     """
 
     target: str
     id: str | None = None
-    sharing: Literal["shared", "private", "locked"] = "locked"
+    sharing: Literal["shared", "private", "locked"] = "shared"
+    mode: int = DEFAULT_CACHE_MODE
+    uid: int = 0
+    gid: int = 0
     scope: str = dataclasses.field(default_factory=declaring_function)
 
     def _check(self) -> None:
         check_mount_target(self.target, "cache mount target")
         if self.id is not None:
             check_mount_target("/" + self.id, "cache id")
+        if not 0 <= self.mode <= 0o7777:
+            raise SpecError(
+                f"cache mount mode {self.mode:#o} is out of range",
+                fix="give permission bits between 0o000 and 0o7777, e.g. 0o755",
+            )
+        for name in ("uid", "gid"):
+            if not 0 <= getattr(self, name) < 2**32:
+                raise SpecError(
+                    f"cache mount {name} {getattr(self, name)} is out of range",
+                    fix=f"give {name} as a number from 0 to 4294967295",
+                )
 
     @property
     def cache_id(self) -> str:
@@ -181,3 +218,78 @@ class SecretUse(Model):
     def mount_path(self) -> str:
         """Where the secret file is mounted (for env use, a private path read by the step)."""
         return self.path or f"/run/secrets/{self.secret.id}"
+
+
+class Bind(Model):
+    """A file or directory mounted into one run step only, never copied into the image.
+
+    ``Bind(context / "src", "/src")`` mounts a path of a :class:`Context` (the whole
+    context with ``Bind(context, "/src")``), sent as a copy of it would be (its
+    ``.dockerignore`` and include/exclude apply, and its content enters the step's
+    digest); ``Bind(builder / "/out", "/in")`` mounts a path of another image, which
+    becomes a stage of the build (its digest enters the step's). ``target`` is an
+    absolute path. The mount is read-only unless ``rw=True``; writes to a writable bind
+    are discarded after the step, as with BuildKit. Context files appear owned by root
+    (0:0), as Docker sends them; a stage's keep their owners.
+    """
+
+    kind: Literal["bind"] = dataclasses.field(default="bind", init=False)
+    source: ContextPath | StagePath
+    target: str
+    rw: bool = False
+    origin: Origin | None = origin_field()
+
+    def __init__(
+        self,
+        source: Context | ContextPath | StagePath,
+        target: str,
+        *,
+        rw: bool = False,
+        origin: Origin | None = None,
+    ) -> None:
+        origin = origin or caller_origin()
+        from framework.spec.image import StagePath  # image imports this module
+
+        if isinstance(source, Context):
+            source = ContextPath.inside(source, ".", origin)
+        if not isinstance(source, ContextPath | StagePath):
+            raise SpecError(
+                f"bind source is a {type(source).__name__}",
+                fix="bind a Context, context / 'path' or image / '/path'",
+                where=where(origin),
+            )
+        try:
+            self._fill({"source": source, "target": target, "rw": rw, "origin": origin})
+        except SpecError as exc:
+            raise exc.at(where(origin)) from None
+
+    def _check(self) -> None:
+        check_mount_target(self.target, "bind mount target")
+
+
+class Tmpfs(Model):
+    """An empty in-memory filesystem at ``target`` for one run step: nothing written there
+    reaches a layer. ``size`` caps it, in bytes (default: the engine's, half the memory
+    on Linux); a Dockerfile's ``size=`` needs Docker 23 or newer."""
+
+    kind: Literal["tmpfs"] = dataclasses.field(default="tmpfs", init=False)
+    target: str
+    size: int | None = None
+    origin: Origin | None = origin_field()
+
+    def __init__(
+        self, target: str, *, size: int | None = None, origin: Origin | None = None
+    ) -> None:
+        origin = origin or caller_origin()
+        try:
+            self._fill({"target": target, "size": size, "origin": origin})
+        except SpecError as exc:
+            raise exc.at(where(origin)) from None
+
+    def _check(self) -> None:
+        check_mount_target(self.target, "tmpfs mount target")
+        if self.size is not None and self.size <= 0:
+            raise SpecError(
+                f"tmpfs size {self.size} is not positive",
+                fix="give the size in bytes, e.g. size=64 * 2**20, or leave it out",
+            )

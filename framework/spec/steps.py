@@ -20,9 +20,11 @@ from framework.spec._base import (
     check_user,
     origin_field,
 )
+from framework.spec.archives import archive_compression
 from framework.spec.expansion import check_expandable
-from framework.spec.mounts import CacheMount, SecretUse
+from framework.spec.mounts import Bind, CacheMount, SecretUse, Tmpfs
 from framework.spec.sources import ContextPath, Inline
+from framework.spec.urls import Url
 
 if TYPE_CHECKING:
     # StagePath refers to Image; framework.spec.image completes Copy's types.
@@ -31,7 +33,9 @@ if TYPE_CHECKING:
 __all__ = [
     "AUTOMATIC_ARGS",
     "DEFAULT_OWNER",
+    "DOWNLOAD_MODE",
     "INLINE_MODE",
+    "Add",
     "Arg",
     "Cmd",
     "Copy",
@@ -58,6 +62,9 @@ DEFAULT_OWNER = "0:0"
 
 INLINE_MODE = 0o644
 """The mode of a file made from inline content."""
+
+DOWNLOAD_MODE = 0o600
+"""The mode of a file added from a URL when the step names none (Docker's ``ADD``)."""
 
 
 def names_directory(dest: str) -> bool:
@@ -86,7 +93,12 @@ class Run(_Step):
     ``/bin/sh -c script``, or under the shell a :class:`Shell` step set. ``env`` adds
     variables for this step only (values literal; needs ``/bin/sh`` in the image).
     ``cache`` mounts persist between builds and never enter the image. ``secrets`` are
-    mounted for this step only. ``network=False`` runs without network access.
+    mounted for this step only, and so are ``mounts``: :class:`Bind` (a context or stage
+    path, read-only unless ``rw``) and :class:`Tmpfs`; nothing of theirs enters the
+    image. No two mounts share a target. ``network=False`` runs without network access.
+    ``no_cache`` runs the step again on every build, and with it every later step of its
+    stage (and the stages built on it), on every engine; the build record never answers
+    a build that has such a step.
     """
 
     kind: Literal["run"] = field(default="run", init=False)
@@ -95,7 +107,9 @@ class Run(_Step):
     env: tuple[tuple[str, str], ...] = ()
     cache: tuple[CacheMount, ...] = ()
     secrets: tuple[SecretUse, ...] = ()
+    mounts: tuple[Bind | Tmpfs, ...] = ()
     network: bool = True
+    no_cache: bool = False
 
     def _check(self) -> None:
         if (self.argv is None) == (self.script is None):
@@ -112,12 +126,19 @@ class Run(_Step):
         for name, value in self.env:
             check_env_name(name)
             check_text(value, f"value of {name}")
-        targets = [m.target for m in self.cache] + [s.mount_path for s in self.secrets]
+        targets = [
+            posixpath.normpath(path)
+            for path in (
+                *(m.target for m in self.cache),
+                *(s.mount_path for s in self.secrets),
+                *(m.target for m in self.mounts),
+            )
+        ]
         duplicated = sorted({t for t in targets if targets.count(t) > 1})
         if duplicated:
             raise SpecError(
                 f"two mounts of this run step share the path {duplicated[0]!r}",
-                fix="give each cache mount and secret file its own path",
+                fix="give each cache, bind and tmpfs mount and secret file its own path",
             )
 
     def command(self) -> str:
@@ -132,12 +153,22 @@ class Copy(_Step):
     """Copy files into the image.
 
     A directory source copies its *contents* into ``dest`` (created if missing). A file
-    source is written at ``dest``, or inside it when ``dest`` ends with ``/`` or is
-    ``.``. A relative ``dest`` resolves against the current workdir. ``owner`` (``user``
-    or ``user:group``; without a group, the group id equals the user's) defaults to root
-    (``0:0``), also for a copy out of another image, where Docker would keep the owner.
-    ``mode`` (e.g. ``0o644``) defaults to the source's mode (``0o644`` for inline
-    content), and applies to every copied file and directory when given.
+    source is written at ``dest``, or inside it, under its own name, when ``dest`` ends
+    with ``/``, is ``.``, or is a directory that already exists in the image when the
+    step runs (made by the base image, a run step, a workdir or a copy), as Docker's
+    ``COPY`` does. Inline content has no name of its own: it is named like ``dest``, so
+    onto an existing directory ``/etc/app`` it lands at ``/etc/app/app`` (a directory the
+    description itself made there is refused when the image is compiled). A relative
+    ``dest`` resolves against the current workdir.
+
+    ``owner`` (``user`` or ``user:group``; without a group, the group id equals the
+    user's) defaults to root (``0:0``), also for a copy out of another image: one rule for
+    every source, so what a copy makes never depends on how the other stage's files came
+    to be owned. ``keep_owner=True`` (only for a copy out of another image, and not with
+    ``owner``) keeps the source's numeric owners instead, as Docker's ``COPY --from``
+    without ``--chown`` does. ``mode`` (e.g. ``0o644``) defaults to the source's mode
+    (``0o644`` for inline content), and applies to every copied file and directory when
+    given.
     """
 
     kind: Literal["copy"] = field(default="copy", init=False)
@@ -145,11 +176,25 @@ class Copy(_Step):
     dest: str
     owner: str | None = None
     mode: int | None = None
+    keep_owner: bool = False
 
     def _check(self) -> None:
         check_path(self.dest, "copy destination")
         if self.owner is not None:
             check_user(self.owner, "copy owner")
+        if self.keep_owner and self.owner is not None:
+            raise SpecError(
+                f"copy to {self.dest!r} gives both owner={self.owner!r} and keep_owner=True",
+                fix="drop owner=... to keep the source's owners, or drop keep_owner=True to "
+                "make the files owned by that owner",
+            )
+        if self.keep_owner and self.source.kind != "stage":
+            raise SpecError(
+                f"keep_owner=True on a copy of {self.source.describe()}: only a copy out of "
+                "another image has owners to keep (files from a context or inline content "
+                "are owned by root, as with Docker)",
+                fix="drop keep_owner=True, or give owner='user:group'",
+            )
         if self.mode is not None and not 0 <= self.mode <= 0o7777:
             raise SpecError(
                 f"copy mode {self.mode:#o} is out of range",
@@ -159,6 +204,81 @@ class Copy(_Step):
     @property
     def into_directory(self) -> bool:
         """Whether ``dest`` names a directory that a file source is copied into."""
+        return names_directory(self.dest)
+
+
+class Add(_Step):
+    """Add a local tar archive, unpacked, or a remote file (Docker's ``ADD``).
+
+    A :class:`ContextPath` source must be a tar archive, plain or compressed with gzip,
+    bzip2 or xz (checked by its content, as Docker does, not its name): its entries are
+    unpacked into the directory ``dest`` (created if missing, owned by root) with the
+    owners, modes, times and links the archive records, replacing files already there.
+    ``owner`` and ``mode`` are refused for an archive: Docker applies ``--chown`` only to
+    the directories it creates, never to the archive's entries.
+
+    A :class:`Url` source is the file at the URL, verified against its sha256 before the
+    build starts (never unpacked). It is written at ``dest``, or inside it when ``dest``
+    ends with ``/`` or is ``.``, named :attr:`Url.file_name`; its mode is ``mode``
+    (default ``0o600``, as Docker's ``ADD`` makes it), its owner ``owner`` (default root,
+    ``0:0``), its time the server's ``Last-Modified`` (else 1970-01-01).
+
+    A relative ``dest`` resolves against the current workdir.
+    """
+
+    kind: Literal["add"] = field(default="add", init=False)
+    source: ContextPath | Url
+    dest: str
+    owner: str | None = None
+    mode: int | None = None
+
+    def _check(self) -> None:
+        check_path(self.dest, "add destination")
+        source = self.source
+        if isinstance(source, Url):
+            if self.owner is not None:
+                check_user(self.owner, "add owner")
+            if self.mode is not None and not 0 <= self.mode <= 0o7777:
+                raise SpecError(
+                    f"add mode {self.mode:#o} is out of range",
+                    fix="give permission bits between 0o000 and 0o7777, e.g. 0o755",
+                )
+            return
+        if self.owner is not None or self.mode is not None:
+            raise SpecError(
+                f"add of the archive {source.path!r} takes no owner or mode: its entries keep "
+                "the owners and modes the archive records (Docker's ADD --chown changes only "
+                "the directories it creates)",
+                fix="drop owner=/mode=, or set them in the archive, or chown/chmod in a run step",
+            )
+        if source.is_dir:
+            raise SpecError(
+                f"add source {source.path!r} is a directory; add unpacks a tar archive",
+                fix=f"copy a directory with .copy(context / {source.path!r}, ...)",
+            )
+        try:
+            compression = archive_compression(source.local_path)
+        except OSError as exc:
+            raise SpecError(
+                f"cannot read the add source {source.path!r}: {exc.strerror or exc}",
+                fix="make the file readable",
+            ) from None
+        if compression is None:
+            raise SpecError(
+                f"add source {source.path!r} is not a tar archive (plain, gzip, bzip2 or xz); "
+                "add unpacks archives",
+                fix=f"copy a plain file with .copy(context / {source.path!r}, ...)",
+            )
+        if compression == "zstd":
+            raise SpecError(
+                f"add source {source.path!r} is a zstd archive, which Docker 20.10's ADD copies "
+                "as a file and newer Dockers unpack",
+                fix="recompress it with gzip, bzip2 or xz (e.g. `zstd -dc x.tar.zst | gzip`)",
+            )
+
+    @property
+    def into_directory(self) -> bool:
+        """Whether ``dest`` names a directory that a URL's file is written into."""
         return names_directory(self.dest)
 
 
@@ -505,6 +625,7 @@ Step = (
     Run
     | Arg
     | Copy
+    | Add
     | Env
     | Workdir
     | User

@@ -12,7 +12,8 @@ import subprocess
 import uuid
 from pathlib import Path
 
-from framework import Image, SilentProgress, build
+from framework import Image, SilentProgress, build, compile
+from framework.size.mapping import history_offset, lineage_steps
 from tests.e2e.conftest import Docker
 
 BASE = Image.from_("debian:bookworm-slim")
@@ -129,3 +130,16 @@ def test_platform_variables_hold_what_buildkit_gives(docker: Docker) -> None:
     expected = f"linux {arch} linux/{arch} {arch}"
     assert docker.run(tag, "cat", "/platform").strip() == expected
     assert not [e for e in _env(docker, tag) if e.startswith("TARGET")]
+
+
+def test_an_arg_step_lines_up_with_its_history_entry(docker: Docker) -> None:
+    # BuildKit records an ARG line in the history: the size report's mapping counts it.
+    image = BASE.arg(ARGS_H="1", ARGS_I="2").run("true").arg("TARGETARCH").env(ARGS_J="3")
+    tag = docker.tag("args-history")
+    build(image, tag=tag, progress=SilentProgress())
+    out = docker("history", "--no-trunc", "--format", "{{.CreatedBy}}", tag)
+    created = list(reversed(out.splitlines()))
+    assert created[-4].startswith("ARG ARGS_H=")
+    assert created[-2] == "ARG TARGETARCH"
+    plan = compile(image)
+    assert history_offset(created, lineage_steps(plan, plan.target)) == len(created) - 4

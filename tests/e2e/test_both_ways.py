@@ -1,6 +1,7 @@
 """Each case of ``tests/both_ways`` is one image written twice, by hand: a ``Dockerfile``
-and a ``pipeline.py`` whose pipeline function is named after the case. ``DOCKER_BUILDKIT=1 docker build`` of the
-one and ``framework build`` of the other give the same image: the same file tree (path,
+and a ``pipeline.py`` whose pipeline function is named after the case.
+``DOCKER_BUILDKIT=1 docker build`` of the one and ``framework build`` of the other give
+the same image: the same file tree (path,
 type, mode, owner, size, content, link target) and the same config fields.
 
 The whole set builds on the system daemon; the private daemons of the CI matrix build
@@ -47,7 +48,8 @@ def test_the_pipeline_builds_what_its_dockerfile_builds(case: str, docker: Docke
     )  # fmt: skip
     assert built.returncode == 0, built.stderr
     framework = subprocess.run(
-        [*CLI, "build", f"{CASES_DIR / case / 'pipeline.py'}:{case}", "-t", ours, "--progress", "plain"],
+        [*CLI, "build", f"{CASES_DIR / case / 'pipeline.py'}:{case}", "-t", ours,
+         "--progress", "plain"],
         capture_output=True, text=True, env=cli_env(), timeout=600, check=False,
     )  # fmt: skip
     assert framework.returncode == 0, framework.stderr

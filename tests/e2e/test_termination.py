@@ -17,12 +17,12 @@ from tests.conftest import ReliabilityReport
 from tests.e2e.conftest import CLI, ROOT, Docker, cli_env
 
 PIPELINE = """
-from framework import Image, Secret
+from framework import CacheMount, Image, Secret
 
 def slow(nonce: str = "x", pause: int = 120) -> Image:
     return Image.from_("debian:bookworm-slim").run(
         f"echo started-{nonce}; test -n \\"$TOKEN\\"; sleep {pause}; echo finished",
-        cache="/wt-c-signals-cache",
+        cache=CacheMount(target="/wt-c-signals-cache", sharing="locked"),
         secrets=[Secret.env("WT_C_SIGNAL_TOKEN").as_env("TOKEN")],
     )
 """

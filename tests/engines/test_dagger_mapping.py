@@ -13,7 +13,7 @@ import dagger
 import pytest
 from dagger import dag
 
-from framework import Context, Image, Inline, Secret, compile
+from framework import Context, Image, Inline, Secret, Url, compile
 from framework.engines.dagger import DaggerMapping, Unsupported
 from framework.plan import RunOp
 from framework.spec import Run
@@ -41,9 +41,9 @@ def calls(obj: Any) -> list[Call]:
     return out
 
 
-def staged_path(source: ContextPath | Inline) -> str:
+def staged_path(source: ContextPath | Inline | Url) -> str:
     """Where the engine would stage ``source``: named here by what it is."""
-    if isinstance(source, Inline):
+    if isinstance(source, Inline | Url):
         return f"/staged/{source.sha256[:8]}"
     return f"/staged/{source.context.path.name}/{source.path}"
 
@@ -81,7 +81,7 @@ def test_flask_pipeline_calls() -> None:
                 "path": "/root/.cache/pip",
                 # scoped to the pipeline (pipelines/flask_app.py:flask_app)
                 "cache": [("cacheVolume", {"key": "pipeline-c7e207a03edd:/root/.cache/pip"})],
-                "sharing": "LOCKED",
+                # sharing SHARED, the Dockerfile's default, is also Dagger's: not sent
             },
         ),
         ("withExec", {"args": ["/bin/sh", "-c", "pip install -r requirements.txt"]}),
@@ -185,7 +185,6 @@ def test_run_with_secrets_env_and_cache_mounts(tmp_path: Path) -> None:
             {
                 "path": "/var/cache/apt",
                 "cache": [("cacheVolume", {"key": step.cache[0].cache_id})],
-                "sharing": "LOCKED",
             },
         ),
         (

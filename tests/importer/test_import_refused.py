@@ -4,9 +4,11 @@ a fix, never dropped: by the Python API and by ``python -m framework import`` (e
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -19,12 +21,18 @@ REFUSED = {
     "SHELL /bin/bash -c": "JSON list",
     "ONBUILD RUN echo hi": "ONBUILD",
     "MAINTAINER someone": "MAINTAINER",
-    "ADD https://example.com/file.txt /file.txt": "URL",
-    "ADD archive.tar.gz /opt/": "archive",
-    "RUN --mount=type=bind,source=.,target=/src ls": "type=bind",
-    "RUN --mount=type=tmpfs,target=/tmp ls": "type=tmpfs",
+    "ADD https://example.com/file.txt /file.txt": "has no --checksum",
+    "ADD git@github.com:acme/tool.git /src": "only http:// and https://",
+    f"ADD --checksum=sha256:{'a' * 64} a.txt /a.txt": "applies to a URL",
+    "ADD --checksum=sha512:abc https://example.com/f /f": "sha256:<64",
+    "ADD --chown=1000 archive.tar.gz /opt/": "--chown/--chmod of the archive",
+    "RUN --mount=type=bind,source=.,target=/src,bind-propagation=shared ls": "bind-propagation",
+    "RUN --mount=type=bind,source=missing,target=/src ls": "bind source 'missing'",
+    "RUN --mount=type=bind,source=.,target=src ls": "relative",
+    "RUN --mount=type=tmpfs,target=/tmp,size=lots ls": "not a size",
     "RUN --mount=type=ssh ls": "type=ssh",
-    "RUN --mount=type=cache,target=/c,uid=1000 ls": "uid",
+    "RUN --mount=type=cache,target=/c,from=base,source=/c ls": "'from'",
+    "RUN --mount=type=cache,target=/c,mode=rwx ls": "not octal",
     "RUN --network=host true": "--network=host",
     "RUN --security=insecure true": "--security",
     "COPY --link a.txt /a.txt": "--link",
@@ -44,9 +52,21 @@ REFUSED = {
 }
 
 
+def _tar_gz() -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as archive:
+        info = tarfile.TarInfo("a")
+        info.size = 1
+        archive.addfile(info, io.BytesIO(b"a"))
+    return out.getvalue()
+
+
+_ARCHIVE = _tar_gz()
+
+
 def _dockerfile(tmp_path: Path, *lines: str) -> Path:
     (tmp_path / "a.txt").write_text("a\n")
-    (tmp_path / "archive.tar.gz").write_bytes(b"")
+    (tmp_path / "archive.tar.gz").write_bytes(_ARCHIVE)
     path = tmp_path / "Dockerfile"
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -447,13 +447,13 @@ def test_flask_golden_details(tmp_path: Path) -> None:
     assert whole.source.path == "."
     assert whole.source.context.exclude == ("__pycache__", "*.pyc")
     assert lines_of(rendered, "COPY") == [
-        f'["{requirements.name}", "./requirements.txt"]',
+        f'["{requirements.name}/requirements.txt", "./requirements.txt"]',
         f'["{whole.name}/", "./"]',
     ]
     (run,) = lines_of(rendered, "RUN")
     flags, rest = builder_flags(run)
     scoped = "pipeline-b0f39709fe45:/root/.cache/pip"  # scoped to the declaring pipeline
-    assert flags == [f"--mount=type=cache,target=/root/.cache/pip,id={scoped},sharing=locked"]
+    assert flags == [f"--mount=type=cache,target=/root/.cache/pip,id={scoped}"]
     assert json.loads(rest) == ["pip", "install", "-r", "requirements.txt"]
 
 
@@ -588,20 +588,21 @@ def test_context_holds_only_what_copies_reference(tmp_path: Path) -> None:
     )
     rendered = render(compile(image))
     names = [e.name for e in rendered.context]
-    assert len(names) == 3
+    assert len(names) == 4  # inline content is sent under each name it is copied to
     assert all(n.startswith("c-") and len(n) == 18 for n in names)
-    a, d, x = rendered.context
+    a, d, x, y = rendered.context
     assert isinstance(a.source, ContextPath)
     assert a.source.path == "a.txt"
     assert isinstance(d.source, ContextPath)
     assert d.source.path == "dir"
     assert isinstance(x.source, Inline)
+    assert (a.file_name, d.file_name, x.file_name, y.file_name) == ("a.txt", None, "x", "y")
     assert lines_of(rendered, "COPY") == [
-        f'["{a.name}", "/one"]',
-        f'["{a.name}", "/two"]',
+        f'["{a.name}/a.txt", "/one"]',
+        f'["{a.name}/a.txt", "/two"]',
         f'["{d.name}/", "/d/"]',
-        f'["{x.name}", "/x"]',
-        f'["{x.name}", "/y"]',
+        f'["{x.name}/x", "/x"]',
+        f'["{y.name}/y", "/y"]',
     ]
 
 
@@ -610,7 +611,7 @@ def test_file_copied_into_a_directory_keeps_its_name(tmp_path: Path) -> None:
     image = Image.from_("alpine").workdir("/etc").copy(Context(root) / "conf/app.toml", "./")
     rendered = render(compile(image))
     (entry,) = rendered.context
-    assert lines_of(rendered, "COPY") == [f'["{entry.name}", "./app.toml"]']
+    assert lines_of(rendered, "COPY") == [f'["{entry.name}/app.toml", "./app.toml"]']
 
 
 def test_same_path_in_contexts_with_other_patterns_are_other_entries(tmp_path: Path) -> None:

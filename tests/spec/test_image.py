@@ -162,17 +162,17 @@ def test_run_cache_from_a_path(base: Image) -> None:
     assert mount.id is None
     assert mount.scope == "tests/spec/test_image.py:test_run_cache_from_a_path"
     assert re.fullmatch(r"pipeline-[0-9a-f]{12}:/root/\.cache/pip", mount.cache_id)
-    assert mount.sharing == "locked"
+    assert (mount.sharing, mount.mode, mount.uid, mount.gid) == ("shared", 0o755, 0, 0)
 
 
 def test_run_cache_from_paths_and_mounts(base: Image) -> None:
-    shared = CacheMount(target="/var/cache/apt", id="apt", sharing="shared")
+    shared = CacheMount(target="/var/cache/apt", id="apt", sharing="locked")
     (step,) = base.run("apt-get update", cache=["/var/lib/apt", shared]).steps
     assert isinstance(step, Run)
     assert [m.target for m in step.cache] == ["/var/lib/apt", "/var/cache/apt"]
     assert [m.cache_id for m in step.cache] == [step.cache[0].cache_id, "apt"]
     assert step.cache[0].cache_id.endswith(":/var/lib/apt")
-    assert [m.sharing for m in step.cache] == ["locked", "shared"]
+    assert [m.sharing for m in step.cache] == ["shared", "locked"]
 
 
 def test_run_cache_from_a_single_mount(base: Image) -> None:

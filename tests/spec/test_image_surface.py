@@ -18,8 +18,8 @@ from framework.spec import CacheMount, Run, StagePath
 from framework.spec._base import Model, _help_topic
 
 VERBS = {
-    "arg", "cmd", "copy", "entrypoint", "env", "expose", "healthcheck", "label", "run", "shell",
-    "stopsignal", "user", "volume", "workdir",
+    "add", "arg", "cmd", "copy", "entrypoint", "env", "expose", "healthcheck", "label", "run",
+    "shell", "stopsignal", "user", "volume", "workdir",
 }  # fmt: skip
 COMPOSITION = {"apply", "from_", "named", "scratch"}
 ATTRIBUTES = {"base", "final_workdir", "name", "origin", "platform", "steps"}
@@ -105,7 +105,13 @@ def test_an_unknown_method_lists_the_instructions() -> None:
 
 @pytest.mark.parametrize(
     ("wrong", "meant"),
-    [("entry_point", "entrypoint"), ("workdr", "workdir"), ("ADD", "copy"), ("Run", "run")],
+    [
+        ("entry_point", "entrypoint"),
+        ("workdr", "workdir"),
+        ("ADD", "add"),
+        ("ADDD", "add"),
+        ("Run", "run"),
+    ],
 )
 def test_an_unknown_method_close_to_a_verb_says_did_you_mean(wrong: str, meant: str) -> None:
     with pytest.raises(UnknownInstruction) as caught:

@@ -41,7 +41,7 @@ def test_an_unknown_field_is_named_with_the_valid_ones() -> None:
     error = caught.value
     assert "CacheMount has no field 'sharng'" in error.problem
     assert "did you mean 'sharing'?" in error.fix
-    assert "target, id, sharing, scope" in error.fix
+    assert "target, id, sharing, mode, uid, gid, scope" in error.fix
     assert error.where == f"{Path(__file__).relative_to(Path.cwd())}:{line}"
 
 
@@ -154,8 +154,20 @@ def test_the_json_form_is_the_meaning() -> None:
         "argv": None,
         "script": "make",
         "env": [["A", "1"]],
-        "cache": [{"target": "/c", "id": "c", "sharing": "locked", "scope": step.cache[0].scope}],
+        "cache": [
+            {
+                "target": "/c",
+                "id": "c",
+                "sharing": "shared",
+                "mode": 0o755,
+                "uid": 0,
+                "gid": 0,
+                "scope": step.cache[0].scope,
+            }
+        ],
         "secrets": [],
+        "mounts": [],
         "network": True,
+        "no_cache": False,
     }
     assert "origin" not in Image.from_("a").workdir("/w").steps[0].as_json()

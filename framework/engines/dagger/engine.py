@@ -38,6 +38,7 @@ from framework.plan import BuildPlan, RunOp, Stage, changes_filesystem, describe
 from framework.render import render
 from framework.spec import Inline
 from framework.spec.sources import ContextPath
+from framework.spec.urls import Url
 
 __all__ = ["DaggerEngine", "cli_path", "exec_failure"]
 
@@ -249,12 +250,14 @@ def _stage_sources(plan: BuildPlan, root: Path) -> dict[tuple[object, ...], str]
     the host path of each, by :func:`_source_key`."""
     entries = render(plan).context
     stage_context(entries, root)
-    return {_source_key(entry.source): str(root / entry.name) for entry in entries}
+    return {_source_key(entry.source): str(root / entry.path) for entry in entries}
 
 
-def _source_key(source: ContextPath | Inline) -> tuple[object, ...]:
+def _source_key(source: ContextPath | Inline | Url) -> tuple[object, ...]:
     if isinstance(source, Inline):
         return ("inline", source.sha256)
+    if isinstance(source, Url):
+        return ("download", source.sha256)
     ctx = source.context
     return ("context", ctx.path, ctx.include, ctx.exclusions, source.path)
 

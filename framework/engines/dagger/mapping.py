@@ -13,23 +13,40 @@ Dockerfile's, the mapping pins the meaning the spec gives (DESIGN.md §3):
   overridden for the step, as BuildKit does, and set back to its value after it; the
   platform variables are filled from the platform built for (``platform``, else the
   engine's) and the engine's own;
-- cache and secret mounts are removed again after their step (Dagger keeps mounts on
-  the container; a Dockerfile ``RUN --mount`` lasts one step);
-- paths and owners are the plan's (absolute, owner always given: Dagger would keep the
-  source's owner);
+- cache, secret, bind and tmpfs mounts are removed again after their step (Dagger
+  keeps mounts on the container; a Dockerfile ``RUN --mount`` lasts one step). A bind
+  of a directory is read-only unless ``rw``; Dagger cannot mount a single file
+  read-only, so a bound file is writable there (its writes are discarded all the same).
+  Context files are mounted owned by root, as Docker sends them. A cache's ``uid:gid``
+  is its owner; a cache ``mode`` other than ``0o755`` is refused (Dagger sets none);
+- paths and owners are the plan's (absolute; the owner is given unless the plan keeps
+  the source's owners, which Dagger does when none is given);
+- a file copied to a destination that may be an existing directory (the plan's
+  ``inside``) lands inside it when it is one, as Docker's ``COPY`` does: Dagger's
+  ``with_file`` would replace it, so the mapping asks first (``is_directory``);
+- a ``no_cache`` run step gets ``FRAMEWORK_NO_CACHE`` set to a value new with each
+  mapping, for that exec only: the exec differs from the cached one, so it and every
+  later step run again;
 - workdir: missing directories are created, owned by the plan's owner, as BuildKit does;
 - volume, stopsignal and shell are refused (:class:`Unsupported`): Dagger's API cannot
-  write ``Volumes``, ``StopSignal`` or ``Shell`` into the image config.
+  write ``Volumes``, ``StopSignal`` or ``Shell`` into the image config;
+- add of a URL writes the verified download (staged like a context file) with the
+  plan's owner and mode; add of an archive is refused (:class:`Unsupported`): Dagger's
+  API has no unpack, and unpacking on the host cannot give the archive's owners to a
+  directory Dagger uploads.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import assert_never
 
 import dagger
 
 from framework.plan import (
+    AddArchiveOp,
+    AddUrlOp,
     ArgOp,
     BuildArgs,
     BuildPlan,
@@ -51,11 +68,15 @@ from framework.plan import (
     WorkdirOp,
     changes_filesystem,
 )
+from framework.plan.binds import ContextBind, StageBind
 from framework.plan.platform_args import fill_platform_args
-from framework.spec import Inline, Secret
+from framework.render import NO_CACHE_ARG
+from framework.spec import Inline, Secret, Tmpfs
+from framework.spec.mounts import DEFAULT_CACHE_MODE
 from framework.spec.platforms import BUILD_PLATFORM
 from framework.spec.sources import ContextPath
-from framework.spec.steps import go_duration
+from framework.spec.steps import DEFAULT_OWNER, go_duration
+from framework.spec.urls import Url
 
 __all__ = ["AfterStep", "DaggerMapping", "Unsupported"]
 
@@ -80,9 +101,9 @@ class DaggerMapping:
     """Maps plans to containers on ``client``.
 
     ``staged`` returns a host path holding what a copy source sends: an inline
-    source's bytes, a context file, or a directory of a context directory's selected
-    files (staged by :mod:`framework.engines.staging`, as for the docker engine);
-    ``is_directory`` answers whether a path in a stage is a directory (a copy out of
+    source's bytes, a verified download, a context file, or a directory of a context
+    directory's selected files (staged by :mod:`framework.engines.staging`, as for the
+    docker engine); ``is_directory`` answers whether a path in a stage is a directory (a copy out of
     another image needs to know; the engine asks Dagger); ``platform`` (e.g.
     ``linux/arm64``) is the target: every stage runs on it unless it names its own
     (``Stage.platform``; the build platform is the Dagger engine's own). ``variable``
@@ -90,21 +111,24 @@ class DaggerMapping:
     ``build_platform`` the engine's platform (both ask Dagger unless given).
     ``after_step`` is awaited with the stage, the step's index and the container after
     each step that changes the filesystem (the engine evaluates it there, to show and
-    report steps one by one).
+    report steps one by one). ``nonce`` is what ``no_cache`` run steps see (default: new
+    for each mapping).
     """
 
     def __init__(
         self,
         client: dagger.Client,
         *,
-        staged: Callable[[ContextPath | Inline], str],
+        staged: Callable[[ContextPath | Inline | Url], str],
         is_directory: IsDirectory,
         platform: str | None = None,
         after_step: AfterStep | None = None,
         variable: Variable | None = None,
         build_platform: BuildPlatform | None = None,
+        nonce: str | None = None,
     ) -> None:
         self._dag = client
+        self._nonce = nonce or uuid.uuid4().hex
         self._variable = variable or _variable
         self._build_platform = build_platform or self._default_platform
         self._platforms: tuple[str, str] | None = None
@@ -148,13 +172,22 @@ class DaggerMapping:
         match step:
             case RunOp():
                 variables = await self._args(c, step.args)
-                return await self._unset(self._run(_set(c, variables), step), variables, c)
+                ran = await self._run(_set(c, variables), step, built)
+                return await self._unset(ran, variables, c)
             case ArgOp():
                 return c  # its meaning is in the RunOp.args and EnvOp.args after it
             case CopyOp():
-                return self._copy(c, step)
+                return await self._copy(c, step)
             case StageCopyOp():
                 return await self._stage_copy(c, step, built)
+            case AddArchiveOp():
+                raise Unsupported(
+                    "add of an archive: Dagger's API has no unpack that keeps the archive's "
+                    "owners, modes and links as Docker's ADD does (use engine='docker')"
+                )
+            case AddUrlOp():
+                file = self._dag.host().file(self._staged(step.source))
+                return c.with_file(step.dest, file, owner=step.owner, permissions=step.mode)
             case WorkdirOp():
                 created = c.with_directory(step.path, self._dag.directory(), owner=step.owner)
                 return created.with_workdir(step.path)
@@ -190,21 +223,63 @@ class DaggerMapping:
             case _:
                 assert_never(step)
 
-    def _run(self, c: dagger.Container, step: RunOp) -> dagger.Container:
+    async def _mount(
+        self,
+        c: dagger.Container,
+        mount: ContextBind | StageBind | Tmpfs,
+        built: dict[str, dagger.Container],
+    ) -> dagger.Container:
+        match mount:
+            case Tmpfs():
+                return c.with_mounted_temp(mount.target, size=mount.size)
+            case ContextBind():
+                host = self._dag.host()
+                staged = self._staged(mount.source)
+                if mount.source.is_dir:
+                    directory = host.directory(staged)
+                    return c.with_mounted_directory(
+                        mount.target, directory, owner=DEFAULT_OWNER, read_only=not mount.rw
+                    )
+                return c.with_mounted_file(mount.target, host.file(staged), owner=DEFAULT_OWNER)
+            case StageBind():
+                source = built[mount.stage]
+                if await self._is_directory(source, mount.path):
+                    directory = source.directory(mount.path)
+                    return c.with_mounted_directory(mount.target, directory, read_only=not mount.rw)
+                return c.with_mounted_file(mount.target, source.file(mount.path))
+            case _:
+                assert_never(mount)
+
+    async def _run(
+        self, c: dagger.Container, step: RunOp, built: dict[str, dagger.Container]
+    ) -> dagger.Container:
         if not step.network:
             raise Unsupported("network=False: Dagger has no per-step network switch")
         mounted: list[str] = []
         for cache in step.cache:
-            c = c.with_mounted_cache(
-                cache.target,
-                self._dag.cache_volume(cache.cache_id),
-                sharing=_SHARING[cache.sharing],
-            )
+            if cache.mode != DEFAULT_CACHE_MODE:
+                raise Unsupported(
+                    f"cache mount mode {cache.mode:04o}: Dagger cannot set a cache's mode"
+                )
+            volume = self._dag.cache_volume(cache.cache_id)
+            sharing = _SHARING[cache.sharing]
+            if cache.uid or cache.gid:
+                owner = f"{cache.uid}:{cache.gid}"
+                c = c.with_mounted_cache(cache.target, volume, sharing=sharing, owner=owner)
+            else:
+                c = c.with_mounted_cache(cache.target, volume, sharing=sharing)
             mounted.append(cache.target)
+        for mount in step.mounts:
+            c = await self._mount(c, mount, built)
+            mounted.append(mount.target)
         for use in step.secrets:
             c = c.with_mounted_secret(use.mount_path, self._secret(use.secret))
             mounted.append(use.mount_path)
+        if step.no_cache:
+            c = c.with_env_variable(NO_CACHE_ARG, self._nonce)
         c = c.with_exec(list(step.argv))
+        if step.no_cache:
+            c = c.without_env_variable(NO_CACHE_ARG)
         for path in mounted:
             c = c.without_mount(path)
         return c
@@ -243,13 +318,20 @@ class DaggerMapping:
         uri = f"env://{secret.name}" if secret.source == "env" else f"file://{secret.name}"
         return self._dag.secret(uri)
 
-    def _copy(self, c: dagger.Container, step: CopyOp) -> dagger.Container:
+    async def _copy(self, c: dagger.Container, step: CopyOp) -> dagger.Container:
         host = self._dag.host()
         if step.is_dir:
             directory = host.directory(self._staged(step.source))
             return c.with_directory(step.dest, directory, owner=step.owner, permissions=step.mode)
         file = host.file(self._staged(step.source))
-        return c.with_file(step.dest, file, owner=step.owner, permissions=step.mode)
+        dest = await self._file_dest(c, step.dest, step.inside)
+        return c.with_file(dest, file, owner=step.owner, permissions=step.mode)
+
+    async def _file_dest(self, c: dagger.Container, dest: str, inside: str | None) -> str:
+        """Where a file lands: ``inside`` when ``dest`` is an existing directory."""
+        if inside is not None and await self._is_directory(c, dest):
+            return inside
+        return dest
 
     async def _stage_copy(
         self, c: dagger.Container, step: StageCopyOp, built: dict[str, dagger.Container]
@@ -257,9 +339,12 @@ class DaggerMapping:
         source = built[step.stage]
         if await self._is_directory(source, step.path):
             directory = source.directory(step.path)
-            return c.with_directory(step.dest, directory, owner=step.owner, permissions=step.mode)
+            # "" is the SDK's default: no owner given, so Dagger keeps the source's.
+            owner = step.owner or ""
+            return c.with_directory(step.dest, directory, owner=owner, permissions=step.mode)
         file = source.file(step.path)
-        return c.with_file(step.file_dest, file, owner=step.owner, permissions=step.mode)
+        dest = await self._file_dest(c, step.file_dest, step.inside)
+        return c.with_file(dest, file, owner=step.owner or "", permissions=step.mode)
 
 
 async def _variable(container: dagger.Container, name: str) -> str | None:

@@ -64,6 +64,12 @@ class Capabilities:
         return self.daemon_version >= (23, 0)
 
     @property
+    def tmpfs_size(self) -> bool:
+        """``RUN --mount=type=tmpfs,size=``: the daemon's frontend has it from Docker 23
+        (Docker 20.10's refuses the key)."""
+        return self.daemon_version >= (23, 0)
+
+    @property
     def source_date_epoch(self) -> bool:
         """BuildKit 0.11+ sets the config's and history's times from SOURCE_DATE_EPOCH."""
         return self.buildkit >= (0, 11)

@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import anyio
@@ -218,6 +219,9 @@ class DockerEngine:
             argv += ["--build-arg", f"{name}={value}"]
         for key, value in rendered.labels:
             argv += ["--label", f"{key}={value}"]
+        # A new value on every build runs the no_cache steps again (not a secret).
+        for name in rendered.fresh_args:
+            argv += ["--build-arg", f"{name}={uuid.uuid4().hex}"]
         argv += secrets.argv
         env.update(secrets.env)
         argv.append(str(work / "context"))

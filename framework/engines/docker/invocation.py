@@ -22,6 +22,7 @@ from framework.engines.base import BuildRequest
 from framework.engines.docker.capabilities import Attestation, Capabilities
 from framework.errors import BuildError, EngineUnavailable
 from framework.plan import BuildPlan, RunOp
+from framework.spec import Tmpfs
 
 __all__ = ["build_flags", "image_id", "refuse_unsupported"]
 
@@ -40,6 +41,15 @@ def refuse_unsupported(caps: Capabilities, request: BuildRequest) -> None:
                 f"run(..., network=False){where} needs RUN --network=none, which the "
                 f"Dockerfile frontend of Docker 23 and newer has; this is {caps.describe()}",
                 fix="build on a Docker 23+ daemon, or drop network=False",
+            )
+    for step in _sized_tmpfs_steps(request.plan):
+        if not caps.tmpfs_size:
+            where = f" (declared at {step.origin})" if step.origin is not None else ""
+            raise EngineUnavailable(
+                "docker",
+                f"Tmpfs(..., size=...){where} needs RUN --mount=type=tmpfs,size=, which the "
+                f"Dockerfile frontend of Docker 23 and newer has; this is {caps.describe()}",
+                fix="build on a Docker 23+ daemon, or leave size out",
             )
     _refuse_platforms(caps, request)
     missing = [name for name in request.attest if name not in caps.attestations]
@@ -86,6 +96,15 @@ def _refuse_platforms(caps: Capabilities, request: BuildRequest) -> None:
 
 def _network_none_steps(plan: BuildPlan) -> list[RunOp]:
     return [s for st in plan.stages for s in st.steps if isinstance(s, RunOp) and not s.network]
+
+
+def _sized_tmpfs_steps(plan: BuildPlan) -> list[RunOp]:
+    return [
+        s
+        for st in plan.stages
+        for s in st.steps
+        if isinstance(s, RunOp) and any(isinstance(m, Tmpfs) and m.size for m in s.mounts)
+    ]
 
 
 def build_flags(

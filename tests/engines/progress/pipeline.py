@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from framework import Image, Inline
 
-STAMP = "progress-fixture-2"  # change it to make the recorded steps run again
+STAMP = "progress-fixture-3"  # change it to make the recorded steps run again
 
 
 def pipeline() -> Image:
