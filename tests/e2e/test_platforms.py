@@ -127,6 +127,10 @@ def test_two_platforms_make_one_index_whose_arm64_image_ran_and_runs_under_emula
     assert platforms == {"linux/amd64": "amd64", "linux/arm64": "arm64"}
     assert result.pushed == (f"{pushed}@{digest}",)
     assert [s.status for s in result.steps] == ["executed", "config"]
+    # Only the tagged image stays in the local store (on a classic store, the one of the
+    # daemon's own platform; the other platform's, untagged by the later build, is removed).
+    repository = pushed.rpartition(":")[0]
+    assert docker("image", "ls", "-q", repository).split() == [result.image_id[7:19]]
     # The RUN step of each image ran on its platform: arm64's under qemu.
     assert run_on(docker, pushed, "linux/arm64") == "aarch64"
     assert run_on(docker, pushed, "linux/arm64", "uname", "-m") == "aarch64"

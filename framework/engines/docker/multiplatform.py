@@ -8,7 +8,8 @@ only): ``GET /v2/<name>/manifests/<digest>`` for each platform's manifest and co
 (whose ``os``/``architecture``/``variant`` must be the platform asked for), then ``PUT
 /v2/<name>/manifests/<tag>`` of a Docker manifest list (or an OCI index, when the
 manifests are OCI's). The local tags end up on the image of the daemon's own platform
-(built last), which is what a pull of the index gives on that machine.
+(built last), which is what a pull of the index gives on that machine; the other
+platforms' images, left untagged, are removed from the local store.
 
 Registries on a loopback address are spoken to over plain HTTP, as Docker does; others
 over HTTPS. A registry that asks for credentials is refused with the reason (this
@@ -243,6 +244,7 @@ async def build_per_platform(engine: DockerEngine, request: BuildRequest) -> Bui
         pushed.append(f"{tag}@{index}")
     outputs.pushed[:] = pushed
     last = built[order[-1]]
+    await _remove_untagged(engine, [b.image_id for b in built.values() if b is not last])
     return replace(
         last,
         pushed=tuple(pushed),
@@ -250,6 +252,20 @@ async def build_per_platform(engine: DockerEngine, request: BuildRequest) -> Bui
         duration=time.monotonic() - started,
         context_bytes=sum(b.context_bytes or 0 for b in built.values()),
     )
+
+
+async def _remove_untagged(engine: DockerEngine, image_ids: Sequence[str]) -> None:
+    """Remove the images of the platforms built before the last: the next build took
+    their tags, the registry holds them, and the local store would keep them untagged.
+    One still tagged elsewhere (or in use) is left alone: ``docker rmi`` refuses it."""
+    import anyio
+
+    for image_id in dict.fromkeys(image_ids):
+        await anyio.run_process(
+            [engine.client.path, "image", "rm", image_id],
+            check=False,
+            env=engine.client.environment(engine.host),
+        )
 
 
 def _pushed_digest(result: BuildResult, tag: str, platform: str) -> str:
