@@ -84,7 +84,10 @@ def pushed(docker: Docker, registry: str) -> Iterator[str]:
     """A unique repository tag in the local registry, untagged locally afterwards."""
     reference = f"{registry}/wt-platforms-{uuid.uuid4().hex[:10]}:1"
     yield reference
-    docker("rmi", "-f", reference, check=False)
+    # By id: a pulled image also keeps its repository digest, which untagging leaves.
+    images = docker("image", "ls", "-q", reference.rpartition(":")[0], check=False).split()
+    if images:
+        docker("rmi", "-f", *dict.fromkeys(images), check=False)
     _delete_from_registry(reference)
 
 
