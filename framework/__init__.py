@@ -23,6 +23,7 @@ from framework.errors import (
     UsageError,
 )
 from framework.spec import Bind, CacheMount, Context, Image, Inline, Secret, Tmpfs, Url
+from framework.spec.platforms import BUILD_PLATFORM
 
 if typing.TYPE_CHECKING:
     from framework.build import build, build_async
@@ -80,6 +81,7 @@ class _Package(types.ModuleType):
 sys.modules[__name__].__class__ = _Package
 
 __all__ = [
+    "BUILD_PLATFORM",
     "Bind",
     "BuildError",
     "BuildPlan",

@@ -70,7 +70,7 @@ class BuildOptions:
     progress: Progress | None = None
     push: bool = False
     archive: str | Path | None = None
-    platform: str | None = None
+    platforms: str | Sequence[str] = ()
     cache_from: Sequence[str] = ()
     cache_to: Sequence[str] = ()
     attest: Sequence[str] = ()
@@ -87,7 +87,7 @@ def build(
     progress: Progress | None = None,
     push: bool = False,
     archive: str | Path | None = None,
-    platform: str | None = None,
+    platforms: str | Sequence[str] = (),
     cache_from: Sequence[str] = (),
     cache_to: Sequence[str] = (),
     attest: Sequence[str] = (),
@@ -100,8 +100,13 @@ def build(
     ``engine`` is ``"docker"`` (BuildKit in the local Docker daemon; the default),
     ``"dagger"``, ``"auto"`` (Dagger where reachable without a download, else docker),
     or an engine object; the display says which was chosen and why. ``push`` pushes
-    the tags; ``archive`` writes the image to a tar file; ``platform``, ``cache_from``
-    and ``cache_to`` are passed to BuildKit (see :class:`framework.engines.BuildRequest`).
+    the tags; ``archive`` writes the image to a tar file; ``cache_from`` and
+    ``cache_to`` are passed to BuildKit (see :class:`framework.engines.BuildRequest`).
+    ``platforms`` are the target platforms (``"linux/arm64"`` or a list; default: the
+    daemon's own): with more than one, the image is one multi-platform index, so it
+    needs a tag; a daemon whose image store cannot hold such an index (Docker's classic
+    store) builds each platform on its own and needs ``push=True`` to a registry, where the
+    index is assembled (:mod:`framework.engines.docker.multiplatform`).
     ``attest`` asks for attestations (``"provenance"``, ``"sbom"``); without it none are
     made, so a rebuild of an unchanged pipeline gives the same image id; an engine that
     cannot make them refuses with :class:`framework.errors.EngineUnavailable`.
@@ -135,7 +140,7 @@ def build(
     _refuse_while_importing()
     options = BuildOptions(
         tag=tag, engine=engine, progress=progress, push=push, archive=archive,
-        platform=platform, cache_from=cache_from, cache_to=cache_to, attest=attest,
+        platforms=platforms, cache_from=cache_from, cache_to=cache_to, attest=attest,
         no_cache=no_cache, pull=pull, lint=lint,
     )  # fmt: skip
     outputs: Outputs | None = None  # what the engine changes: none before a real build
@@ -173,7 +178,7 @@ async def build_async(
     progress: Progress | None = None,
     push: bool = False,
     archive: str | Path | None = None,
-    platform: str | None = None,
+    platforms: str | Sequence[str] = (),
     cache_from: Sequence[str] = (),
     cache_to: Sequence[str] = (),
     attest: Sequence[str] = (),
@@ -186,7 +191,7 @@ async def build_async(
 
     options = BuildOptions(
         tag=tag, engine=engine, progress=progress, push=push, archive=archive,
-        platform=platform, cache_from=cache_from, cache_to=cache_to, attest=attest,
+        platforms=platforms, cache_from=cache_from, cache_to=cache_to, attest=attest,
         no_cache=no_cache, pull=pull, lint=lint,
     )  # fmt: skip
     return await _build(image, options, Outputs())
@@ -211,6 +216,7 @@ class _Prepared:
     options: BuildOptions
     tags: tuple[str, ...]
     attest: tuple[Literal["provenance", "sbom"], ...]
+    platforms: tuple[str, ...]
     secrets: dict[str, bytes]
 
 
@@ -236,7 +242,8 @@ def _prepare(image: Image, options: BuildOptions) -> _Prepared:
         if problem is not None:
             raise SpecError(problem, fix="give a reference like 'registry:5000/name:cache'")
     attestations = _attestations(options.attest)
-    return _Prepared(plan, options, tags, attestations, read_secrets(plan))
+    platforms = _platforms(options.platforms, tags)
+    return _Prepared(plan, options, tags, attestations, platforms, read_secrets(plan))
 
 
 def _docker_host(engine: str | Engine | None) -> tuple[bool, str | None]:
@@ -255,7 +262,7 @@ def _recordable(prepared: _Prepared) -> tuple[bool, str | None]:
     """Whether the build record may answer this build, and the daemon it goes to."""
     options = prepared.options
     docker, host = _docker_host(options.engine)
-    plain = not (options.push or options.cache_to or options.archive or options.platform)
+    plain = not (options.push or options.cache_to or options.archive or prepared.platforms)
     return docker and plain and not (options.no_cache or options.pull), host
 
 
@@ -313,7 +320,7 @@ async def _build_prepared(prepared: _Prepared, outputs: Outputs) -> BuildResult:
         secrets=prepared.secrets,
         push=options.push,
         archive=None if options.archive is None else Path(options.archive),
-        platform=options.platform,
+        platforms=prepared.platforms,
         cache_from=tuple(options.cache_from),
         cache_to=tuple(options.cache_to),
         outputs=outputs,
@@ -374,7 +381,7 @@ def _start_recording(engine: Engine, request: BuildRequest) -> _Recording | None
     """What the record needs from before a docker build on a local socket (``None``: the
     build is not recorded: another engine, a platform, or a daemon the API cannot reach)."""
     docker, host = _docker_host(engine)
-    if not docker or request.platform:
+    if not docker or request.platforms:
         return None
     from framework.record.builds import daemon_state
     from framework.record.explanation import predict
@@ -413,6 +420,33 @@ def _attestations(attest: Sequence[str]) -> tuple[Literal["provenance", "sbom"],
             fix="attest= takes 'provenance' and/or 'sbom'",
         )
     return tuple(name for name in known if name in attest)
+
+
+def _platforms(platforms: str | Sequence[str], tags: tuple[str, ...]) -> tuple[str, ...]:
+    """The target platforms, checked, in the order given, without repeats."""
+    from framework.spec.platforms import BUILD_PLATFORM, platform_problem
+
+    given = (platforms,) if isinstance(platforms, str) else tuple(platforms)
+    fix = "give os/arch[/variant] as docker build --platform takes it: 'linux/arm64'"
+    for platform in given:
+        if platform == BUILD_PLATFORM:
+            raise SpecError(
+                "BUILD_PLATFORM names the platform a stage runs on (Image.from_(..., "
+                "platform=BUILD_PLATFORM)), not a target of the build",
+                fix=fix + ", or leave platforms out to build for the daemon's own",
+            )
+        problem = platform_problem(platform)
+        if problem is not None:
+            raise SpecError(problem, fix=fix + " (several: ['linux/amd64', 'linux/arm64'])")
+    unique = tuple(dict.fromkeys(given))
+    if len(unique) > 1 and not tags:
+        raise SpecError(
+            f"building for {len(unique)} platforms ({', '.join(unique)}) makes one "
+            "multi-platform image, which needs a tag to name it",
+            fix="give tag='registry:5000/name:tag' (and push=True on a daemon whose image "
+            "store holds one platform per tag), or build one platform at a time",
+        )
+    return unique
 
 
 def read_secrets(plan: BuildPlan) -> dict[str, bytes]:

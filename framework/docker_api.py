@@ -181,8 +181,9 @@ class DaemonAPI:
             raise DaemonAPIError(f"GET /_ping: HTTP {status}: {body[:200]!r}")
 
     def identity(self) -> dict[str, Any]:
-        """``ID``, ``ServerVersion`` and ``DriverStatus`` of :meth:`info`, kept in the
-        record store under the socket file's inode and change time: ``GET /info`` costs
+        """``ID``, ``ServerVersion``, ``DriverStatus``, ``OSType`` and ``Architecture``
+        of :meth:`info`, kept in the record store under the socket file's inode and
+        change time: ``GET /info`` costs
         the daemon ~10 ms, and a daemon that restarts (or another one listening there)
         makes the socket anew, so a kept answer is never another daemon's."""
         from framework.record.store import RecordStore
@@ -194,10 +195,11 @@ class DaemonAPI:
         key = json.dumps([self.path, status.st_ino, status.st_ctime_ns, status.st_dev])
         store = RecordStore()
         known = store.get("daemon", key)
-        if isinstance(known, dict) and isinstance(known.get("ID"), str):
+        if isinstance(known, dict) and isinstance(known.get("ID"), str) and "OSType" in known:
             return known
         info = self.info()
-        found = {name: info.get(name) for name in ("ID", "ServerVersion", "DriverStatus")}
+        kept = ("ID", "ServerVersion", "DriverStatus", "OSType", "Architecture")
+        found = {name: info.get(name) for name in kept}
         store.put("daemon", key, found)
         return found
 

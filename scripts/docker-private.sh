@@ -24,6 +24,10 @@ die() { log "error: $*"; exit 1; }
 PREFIX=/opt/framework-docker26
 SYSTEM_DOCKER=/usr/bin/docker
 BASE_IMAGES=(debian:bookworm-slim python:3.11-slim golang:1.19)
+# Not copied: 127.0.0.1:5000/framework/busybox:stable, the two-platform base image that
+# engine-up.sh pushes to the local registry. Each daemon pulls the platform it builds
+# for from there; a single-platform copy in its store would be wrong for the other one
+# (the containerd store even builds an arm64 image from an amd64 copy, without error).
 
 cmd=${1:-}; name=${2:-}
 case "$name" in

@@ -10,6 +10,9 @@
 # only recommends (the client is no longer in docker.io; it builds through buildx).
 # Where public registries cannot be reached, base images are made from Debian
 # packages with debootstrap and labelled org.framework.seeded=true.
+# Multi-platform builds: arm64 binaries run under qemu (qemu-user-static and
+# binfmt-support; binfmt_misc mounted), and 127.0.0.1:5000/framework/busybox:stable
+# is a base image for linux/amd64 and linux/arm64 in the local registry.
 set -euo pipefail
 
 log() { printf '[engine-up] %s\n' "$*" >&2; }
@@ -197,6 +200,127 @@ install_docker() {
   fi
 }
 
+# --- multi-platform: arm64 under emulation, and a base image for both platforms ---------
+
+BINFMT=/proc/sys/fs/binfmt_misc
+# Debian's busybox-static for linux/amd64 and linux/arm64, pushed as one index to the
+# local registry: every daemon (classic or containerd store) pulls each platform's image
+# from there. (A debootstrap --arch=arm64 --foreign tree takes 25-60 s, and its second
+# stage under qemu 2.5-4.5 min on two cores; busybox takes seconds.)
+MULTI_BASE=framework/busybox
+MULTI_TAG=stable
+
+aarch64_enabled() { grep -qx enabled "$BINFMT/qemu-aarch64" 2>/dev/null; }
+
+# The aarch64 interpreter as the packages install it: Debian 12's qemu-user-static,
+# Debian 13's qemu-user (static there), with binfmt-support's or systemd's registration.
+aarch64_interpreter() {
+  local candidate
+  for candidate in /usr/libexec/qemu-binfmt/aarch64-binfmt-P /usr/bin/qemu-aarch64-static \
+                   /usr/bin/qemu-aarch64; do
+    [ -x "$candidate" ] && { echo "$candidate"; return 0; }
+  done
+  return 1
+}
+
+ensure_emulation() {
+  if ! mountpoint -q "$BINFMT" 2>/dev/null; then
+    need_root "mounting binfmt_misc" "mount -t binfmt_misc binfmt_misc $BINFMT"
+    mount -t binfmt_misc binfmt_misc "$BINFMT"
+  fi
+  if aarch64_enabled; then log "arm64 emulation enabled (binfmt_misc qemu-aarch64)"; return 0; fi
+  # Debian 12: qemu-user-static. Debian 13 may ship that only as a transitional name,
+  # or not at all: then qemu-user (static binaries there) and qemu-user-binfmt (their
+  # registration). Debian 12's qemu-user is dynamically linked: no use in a container.
+  local packages=(qemu-user-static binfmt-support)
+  if [ "$(debian_major)" -ge 13 ]; then
+    need_root "installing qemu" "install qemu-user-static or qemu-user-binfmt yourself"
+    apt-cache show qemu-user >/dev/null 2>&1 || apt-get update -qq >/dev/null 2>&1 || true
+    apt-cache show --no-all-versions qemu-user-static 2>/dev/null | grep -q '^Package:' \
+      || packages=(qemu-user qemu-user-binfmt binfmt-support)
+  fi
+  apt_install "${packages[@]}"
+  command -v update-binfmts >/dev/null 2>&1 && update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
+  if ! aarch64_enabled; then
+    local interpreter
+    interpreter=$(aarch64_interpreter) || { log "error: no qemu-aarch64 interpreter after installing qemu"; exit 1; }
+    [ -e "$BINFMT/qemu-aarch64" ] && echo -1 >"$BINFMT/qemu-aarch64"
+    # F: the kernel opens the interpreter now, so it also works inside containers.
+    echo ":qemu-aarch64:M::\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:$interpreter:FP" \
+      >"$BINFMT/register"
+  fi
+  aarch64_enabled || { log "error: the qemu-aarch64 binfmt_misc handler is not enabled"; exit 1; }
+  log "arm64 emulation enabled (binfmt_misc qemu-aarch64)"
+}
+
+multi_base_present() {
+  local index
+  index=$(curl -fsS -H 'Accept: application/vnd.docker.distribution.manifest.list.v2+json' \
+    "http://$REGISTRY/v2/$MULTI_BASE/manifests/$MULTI_TAG" 2>/dev/null) || return 1
+  grep -q '"arm64"' <<<"$index" && grep -q '"amd64"' <<<"$index"
+}
+
+# seed_multi_base: $REGISTRY/$MULTI_BASE:$MULTI_TAG, an index of linux/amd64 and linux/arm64.
+seed_multi_base() {
+  if multi_base_present; then log "image $REGISTRY/$MULTI_BASE:$MULTI_TAG (amd64, arm64) present"; return 0; fi
+  local work codename mirror arch entries="" pushed digest size
+  work=$(mktemp -d /var/tmp/framework-multi.XXXXXX)
+  # shellcheck disable=SC2064  # $work is fixed now
+  trap "rm -rf '$work'" EXIT
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+  mirror=$(debian_mirror)
+  mkdir -p "$work/apt/lists/partial" "$work/apt/cache/archives/partial" "$work/debs"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $codename main" \
+    >"$work/apt/sources.list"
+  local opts=(-o "Dir::Etc::SourceList=$work/apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
+              -o "Dir::State::Lists=$work/apt/lists" -o "Dir::Cache=$work/apt/cache"
+              -o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
+              -o APT::Sandbox::User=root -o Acquire::Languages=none
+              -o APT::Architecture=amd64 -o APT::Architectures::=amd64 -o APT::Architectures::=arm64)
+  log "downloading busybox-static (amd64, arm64) from $mirror $codename"
+  { apt-get "${opts[@]}" update -qq \
+    && (cd "$work/debs" && apt-get "${opts[@]}" download busybox-static:amd64 busybox-static:arm64); } \
+    >"$work/apt.log" 2>&1 || { tail -5 "$work/apt.log" >&2; log "error: downloading busybox-static failed"; exit 1; }
+  # arm64 first: the local tag ends on the amd64 image, this machine's own.
+  for arch in arm64 amd64; do
+    local root=$work/root-$arch
+    mkdir -p "$work/pkg-$arch" "$work/ctx-$arch" "$root"/{bin,sbin,usr/bin,usr/sbin,etc,root,tmp}
+    dpkg-deb -x "$work"/debs/busybox-static_*_"$arch".deb "$work/pkg-$arch"
+    # /bin/busybox in Debian 12's package, /usr/bin/busybox once /usr is merged.
+    cp "$(ls "$work/pkg-$arch"/{usr/,}bin/busybox 2>/dev/null | head -1)" "$root/bin/busybox"
+    chmod 1777 "$root/tmp"; chmod 700 "$root/root"
+    local applet
+    # The arm64 binary lists its applets under emulation: a first check that it works.
+    for applet in $("$root/bin/busybox" --list-full); do
+      [ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
+    done
+    printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
+    printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+    tar -C "$root" -c . >"$work/ctx-$arch/rootfs.tar"
+    cat >"$work/ctx-$arch/Dockerfile" <<DOCKERFILE
+FROM scratch
+ADD rootfs.tar /
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+CMD ["sh"]
+LABEL $SEED_LABEL
+DOCKERFILE
+    DOCKER_BUILDKIT=1 "$DOCKER" build -q --platform "linux/$arch" -t "$REGISTRY/$MULTI_BASE:$MULTI_TAG" \
+      "$work/ctx-$arch" >/dev/null
+    pushed=$("$DOCKER" push "$REGISTRY/$MULTI_BASE:$MULTI_TAG" | grep -oE 'digest: sha256:[0-9a-f]{64} size: [0-9]+') \
+      || { log "error: pushing the $arch busybox image failed"; exit 1; }
+    digest=$(awk '{print $2}' <<<"$pushed"); size=$(awk '{print $4}' <<<"$pushed")
+    entries+="${entries:+,}{\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\",\"size\":$size,\"digest\":\"$digest\",\"platform\":{\"architecture\":\"$arch\",\"os\":\"linux\"}}"
+  done
+  curl -fsS -X PUT -H 'Content-Type: application/vnd.docker.distribution.manifest.list.v2+json' \
+    --data-binary "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.list.v2+json\",\"manifests\":[$entries]}" \
+    "http://$REGISTRY/v2/$MULTI_BASE/manifests/$MULTI_TAG" >/dev/null \
+    || { log "error: the registry refused the index of $MULTI_BASE:$MULTI_TAG"; exit 1; }
+  rm -rf "$work"
+  trap - EXIT
+  multi_base_present || { log "error: $REGISTRY/$MULTI_BASE:$MULTI_TAG lacks a platform"; exit 1; }
+  log "made $REGISTRY/$MULTI_BASE:$MULTI_TAG (linux/amd64, linux/arm64)"
+}
+
 main() {
   install_docker
   command -v dot >/dev/null 2>&1 || apt_install graphviz
@@ -209,6 +333,8 @@ main() {
   ensure_image golang:1.19 seed_on_debian golang:1.19 \
     "golang-go ca-certificates" \
     $'ENV GOPATH=/go PATH=/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nWORKDIR /go'
+  ensure_emulation
+  seed_multi_base
   log "ready: $("$DOCKER" version --format 'client {{.Client.Version}}, daemon {{.Server.Version}}')"
 }
 

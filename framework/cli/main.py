@@ -126,7 +126,11 @@ def _parser() -> argparse.ArgumentParser:
         "--engine", choices=_EngineNames(), metavar="ENGINE",
         help="%(choices)s (default: docker)",
     )  # fmt: skip
-    build.add_argument("--platform", help="target platform, e.g. linux/arm64")
+    build.add_argument(
+        "--platform", metavar="P[,P...]",
+        help="target platform(s), e.g. linux/arm64 or linux/amd64,linux/arm64 (one "
+        "multi-platform image: needs -t, and --push on a classic image store)",
+    )  # fmt: skip
     build.add_argument("--cache-from", action="append", default=[], metavar="REF")
     build.add_argument("--cache-to", action="append", default=[], metavar="REF")
     build.add_argument(
@@ -416,6 +420,7 @@ def _plan(args: argparse.Namespace, plan: BuildPlan) -> int:
                     "id": stage.id,
                     "digest": plan.stage_digest(stage.id),
                     "base": stage.base,
+                    "platform": stage.platform,
                     "base_stage": None
                     if stage.base_stage is None
                     else plan.stage(stage.base_stage).name,
@@ -432,7 +437,8 @@ def _plan(args: argparse.Namespace, plan: BuildPlan) -> int:
         base = stage.base or (plan.stage(stage.base_stage).name if stage.base_stage else "scratch")
         marker = "  (target)" if stage is plan.target else ""
         print(f"stage {stage.name}  {plan.stage_digest(stage.id)}{marker}")
-        print(f"  FROM {base}")
+        flag = "" if stage.platform is None else f"--platform={stage.platform} "
+        print(f"  FROM {flag}{base}")
         for number, step in enumerate(stage.steps, start=1):
             print(f"  {number:>2}. {describe_step(plan, step)}")
     return 0

@@ -13,7 +13,7 @@ def build_options(args: argparse.Namespace) -> dict[str, Any]:
     command line (not the tags, engine, progress or archive, which each caller sets)."""
     return {
         "push": args.push,
-        "platform": args.platform,
+        "platforms": [p.strip() for p in args.platform.split(",")] if args.platform else [],
         "cache_from": args.cache_from,
         "cache_to": args.cache_to,
         "attest": args.attest,

@@ -80,8 +80,9 @@ class BuildRequest:
 
     ``secrets`` maps secret ids to their values. ``push`` pushes every tag to its
     registry; ``archive`` writes the image to a tar file (``docker save`` format on the
-    docker engine, OCI on Dagger); ``platform``
-    builds for another platform (e.g. ``linux/arm64``); ``cache_from`` references are
+    docker engine, OCI on Dagger); ``platforms`` are the target platforms (e.g.
+    ``("linux/arm64",)``; empty: the engine's own; more than one: a multi-platform image,
+    and the request has tags); ``cache_from`` references are
     offered to BuildKit as cache; each ``cache_to`` reference receives the image with
     its build cache inline and is pushed. ``attest`` names the attestations to attach
     (``"provenance"``, ``"sbom"``); none by default, so an unchanged build keeps its id.
@@ -97,7 +98,7 @@ class BuildRequest:
     secrets: Mapping[str, bytes] = field(default_factory=dict, repr=False)
     push: bool = False
     archive: Path | None = None
-    platform: str | None = None
+    platforms: tuple[str, ...] = ()
     cache_from: tuple[str, ...] = ()
     cache_to: tuple[str, ...] = ()
     outputs: Outputs = field(default_factory=Outputs, compare=False)

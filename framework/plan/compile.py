@@ -147,7 +147,7 @@ class _Collector:
         base_stage = self.visit(image.base) if isinstance(image.base, Image) else None
         stage_refs = {id(path): self.visit(path.image) for path in _stage_paths(image.steps)}
         base = image.base if isinstance(image.base, str) else None
-        stage_id = _digest(base, base_stage, image.steps, stage_refs)
+        stage_id = _digest(base, image.platform, base_stage, image.steps, stage_refs)
         self.visiting.discard(key)
         self.by_image[key] = stage_id
         if stage_id not in self.by_id:
@@ -165,6 +165,7 @@ class _Collector:
                 id=stage_id,
                 name="",
                 base=base,
+                platform=image.platform,
                 base_stage=base_stage,
                 steps=steps,
                 origin=image.origin,
@@ -395,13 +396,19 @@ def _stage_name(user_name: str, stage: Stage) -> str:
 
 
 def _digest(
-    base: str | None, base_stage: str | None, steps: tuple[Step, ...], stage_refs: dict[int, str]
+    base: str | None,
+    platform: str | None,
+    base_stage: str | None,
+    steps: tuple[Step, ...],
+    stage_refs: dict[int, str],
 ) -> str:
-    document = {
+    document: dict[str, Any] = {
         "base": base,
         "base_stage": base_stage,
         "steps": [_canonical(step, stage_refs) for step in steps],
     }
+    if platform is not None:  # absent otherwise: ids of stages without one stay as they were
+        document["platform"] = platform
     encoded = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(encoded.encode()).hexdigest()
 

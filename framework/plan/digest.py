@@ -2,12 +2,12 @@
 
 A step's digest covers what it means: its operation (names, origins and spellings left
 out), the content its sources send (:mod:`framework.plan.content`), and its parent's
-digest: the step before it, or the stage's base (an image reference, the digest of
-another stage, or scratch). A copy out of another stage, or a bind mount of one, covers
-that stage's digest; a bind mount of a context path covers its content as a copy of it
-would. A cache mount enters by id and options, never by content.
-The build-time variables a step sees enter when there are any (so a step that sees
-none has the digest it had before they existed).
+digest: the step before it, or the stage's base (an image reference and the platform
+the stage asks for, the digest of another stage, or scratch). A copy out of another
+stage, or a bind mount of one, covers that stage's digest; a bind mount of a context
+path covers its content as a copy of it would. A cache mount enters by id and options,
+never by content. The build-time variables a step sees enter when there are any (so a
+step that sees none has the digest it had before they existed).
 Secrets enter by id and mount only, never by source or value. So the same pipeline in
 two checkouts gives the same digests, and editing a copied file changes its step's
 digest and every later one, and nothing earlier.
@@ -53,6 +53,8 @@ def step_digests(plan: BuildPlan, files: FileDigests | None = None) -> dict[str,
     for stage in plan.stages:
         if stage.base_stage is not None:
             parent = done[stage.base_stage][-1]
+        elif stage.platform is not None:
+            parent = _sha256({"base": stage.base or "scratch", "platform": stage.platform})
         else:
             parent = _sha256({"base": stage.base or "scratch"})
         chain = [parent]

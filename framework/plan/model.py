@@ -20,11 +20,15 @@ class Stage:
     ``id`` names the stage within the plan: it covers the base and every step's meaning
     as declared (not names or where they were declared, not secret values or sources), so
     two equal descriptions are one stage. ``name`` is unique within the plan.
+    ``platform`` is the platform its base image is taken for and its steps run on
+    (``os/arch[/variant]``, or :data:`framework.spec.platforms.BUILD_PLATFORM`);
+    ``None``: the build's target platform (or, FROM another stage, that stage's).
     """
 
     id: str
     name: str
     base: str | None = None
+    platform: str | None = None
     base_stage: str | None = None
     steps: tuple[PlanStep, ...] = ()
     origin: Origin | None = None

@@ -17,7 +17,7 @@ synchronous and spawns nothing; it imports neither anyio nor any engine.
 **Not answered** (a real build runs, and is recorded when it succeeds): ``no_cache``
 (the whole build's, or a run step's: :func:`runs_every_time`), ``push`` or ``cache_to``
 (a push must reach the registry: the real build's BuildKit solve is all cached and
-``docker push`` sends only what the registry lacks), an ``archive``, a ``platform``, an
+``docker push`` sends only what the registry lacks), an ``archive``, ``platforms``, an
 engine other than docker, a daemon not on a local socket, a base image missing from the
 daemon, or an image or tag that has gone.
 """

@@ -37,6 +37,8 @@ the built image holds exactly the value in the spec:
   sent the same way and mounted with ``--mount=type=bind,source=c-<hash>``;
 - mount paths are written bare: the spec keeps them to characters a ``--mount`` option
   carries unquoted. Cache options equal to the frontend's defaults are left out;
+- a stage's platform is ``FROM --platform=...`` (the build platform is BuildKit's
+  ``$BUILDPLATFORM``, which every frontend declares);
 - paths are written as the user spelled them (``CopyOp.written``): a relative one
   resolves against the WORKDIR the plan resolved it against. A copy from the context
   owned by root (the plan's default) carries no ``--chown``: it is Docker's default.
@@ -307,8 +309,10 @@ def _render_stage(plan: BuildPlan, stage: Stage, state: _State) -> str:
             vertex_steps.append(number)
     names = [f"stage-{stage.name}.{i}" for i in range(1, len(segments))] + [stage.name]
     blocks: list[str] = []
+    # A platform is the base image's: later segments are FROM the segment before.
+    flag = f"--platform={stage.platform} " if stage.platform is not None else ""
     for i, (lines, vertex_steps) in enumerate(segments):
-        source = base if i == 0 else names[i - 1]
+        source = flag + base if i == 0 else names[i - 1]
         blocks.append("\n".join([f"FROM {source} AS {names[i]}", *lines]) + "\n")
         state.vertices.extend(
             StepVertex(stage=stage.name, index=n, step=s, name=names[i])

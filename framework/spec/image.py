@@ -6,7 +6,7 @@ that image a stage of this one: multistage builds come from plain references.
 
 ``Image`` is a plain class with ``__slots__``, not a spec value (:class:`Model`): its
 public face is the Dockerfile verbs and a few documented attributes (``base``,
-``steps``, ``name``, ``origin``, ``final_workdir``), nothing else, and a misspelt verb
+``platform``, ``steps``, ``name``, ``origin``, ``final_workdir``), nothing else, and a misspelt verb
 is reported as one. Here there is one way in:
 :meth:`Image.from_` or :meth:`Image.scratch` (calling ``Image(...)`` is refused), and
 each verb validates only what it adds: the new step (a validated spec value) and
@@ -39,6 +39,7 @@ from framework.spec._base import (
 )
 from framework.spec.expansion import warn_literal_references
 from framework.spec.mounts import Bind, CacheMount, SecretUse, Tmpfs
+from framework.spec.platforms import BUILD_PLATFORM, platform_problem
 from framework.spec.sources import Context, ContextPath, Inline
 from framework.spec.steps import (
     Add,
@@ -173,9 +174,12 @@ class Image:
     image was started in user code.
     """
 
-    __slots__ = ("_base", "_env_names", "_hash", "_name", "_origin", "_steps", "_workdir")
+    __slots__ = (
+        "_base", "_env_names", "_hash", "_name", "_origin", "_platform", "_steps", "_workdir"
+    )  # fmt: skip
 
     _base: str | Image | None
+    _platform: str | None
     _steps: tuple[Step, ...]
     _name: str | None
     _origin: Origin | None
@@ -201,11 +205,13 @@ class Image:
         origin: Origin | None,
         workdir: str | None,
         env_names: frozenset[str],
+        platform: str | None = None,
     ) -> Image:
         """The one place an ``Image`` is made; callers have validated what they changed."""
         image = object.__new__(cls)
         for slot, value in (
             ("_base", base),
+            ("_platform", platform),
             ("_steps", steps),
             ("_name", name),
             ("_origin", origin),
@@ -219,13 +225,27 @@ class Image:
     # -- construction -------------------------------------------------------------
 
     @classmethod
-    def from_(cls, base: str | Image) -> Image:
-        """Start from an image reference (``"python:3.11-slim"``) or another ``Image``."""
+    def from_(cls, base: str | Image, *, platform: str | None = None) -> Image:
+        """Start from an image reference (``"python:3.11-slim"``) or another ``Image``.
+
+        ``platform`` (``"linux/arm64"``, or :data:`framework.BUILD_PLATFORM` for the
+        machine that builds) picks which platform's image of the reference this stage
+        starts from and runs on (``FROM --platform=...``); by default, the platform the
+        build targets. An image built on another ``Image`` runs on that image's platform.
+        """
         origin = caller_origin()
+        if platform is not None:
+            _check_platform(base, platform, origin)
         if isinstance(base, str):
             _check_reference(base, origin)
             return cls._make(
-                base, (), name=None, origin=origin, workdir=None, env_names=frozenset()
+                base,
+                (),
+                name=None,
+                origin=origin,
+                workdir=None,
+                env_names=frozenset(),
+                platform=platform,
             )
         if isinstance(base, Image):
             return cls._make(
@@ -268,6 +288,7 @@ class Image:
             origin=self._origin,
             workdir=workdir,
             env_names=env_names,
+            platform=self._platform,
         )
 
     # -- what the image holds --------------------------------------------------------
@@ -276,6 +297,11 @@ class Image:
     def base(self) -> str | Image | None:
         """The image reference, the ``Image`` this one builds on, or ``None`` (scratch)."""
         return self._base
+
+    @property
+    def platform(self) -> str | None:
+        """The platform given to :meth:`from_` (``None``: the build's target platform)."""
+        return self._platform
 
     @property
     def steps(self) -> tuple[Step, ...]:
@@ -610,6 +636,7 @@ class Image:
             origin=self._origin,
             workdir=self._workdir,
             env_names=self._env_names,
+            platform=self._platform,
         )
 
     @_checked_options
@@ -639,7 +666,7 @@ class Image:
     # -- value semantics -------------------------------------------------------------
 
     def _meaning(self) -> tuple[object, ...]:
-        return (self._base, self._steps, self._name)
+        return (self._base, self._platform, self._steps, self._name)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Image):
@@ -653,7 +680,8 @@ class Image:
         return self._hash
 
     def __repr__(self) -> str:
-        return f"Image(base={self._base!r}, steps={self._steps!r}, name={self._name!r})"
+        platform = "" if self._platform is None else f", platform={self._platform!r}"
+        return f"Image(base={self._base!r}{platform}, steps={self._steps!r}, name={self._name!r})"
 
     def __setattr__(self, name: str, value: object) -> NoReturn:
         raise AttributeError(
@@ -728,6 +756,26 @@ def _check_reference(ref: str, origin: Origin | None) -> None:
         raise SpecError(
             f"image reference {ref!r} is not valid",
             fix="give a reference like 'python:3.11-slim' or 'registry/name@sha256:...'",
+            where=where(origin),
+        )
+
+
+def _check_platform(base: object, platform: object, origin: Origin | None) -> None:
+    if not isinstance(base, str):
+        raise SpecError(
+            "Image.from_(image, platform=...): a platform picks a platform of an image"
+            " reference; an image built on another Image runs on that image's platform",
+            fix="give platform= to the Image.from_('reference', ...) it starts from",
+            where=where(origin),
+        )
+    if platform == BUILD_PLATFORM:
+        return
+    problem = platform_problem(platform)
+    if problem is not None:
+        raise SpecError(
+            problem,
+            fix="give os/arch[/variant] as docker build --platform takes it, e.g."
+            " 'linux/amd64', 'linux/arm64', 'linux/arm/v7', or BUILD_PLATFORM",
             where=where(origin),
         )
 

@@ -22,7 +22,7 @@ VERBS = {
     "shell", "stopsignal", "user", "volume", "workdir",
 }  # fmt: skip
 COMPOSITION = {"apply", "from_", "named", "scratch"}
-ATTRIBUTES = {"base", "final_workdir", "name", "origin", "steps"}
+ATTRIBUTES = {"base", "final_workdir", "name", "origin", "platform", "steps"}
 
 
 def _line() -> int:

@@ -164,6 +164,14 @@ class DaggerEngine:
         opens its connection, and a failure there is an ``EngineUnavailable``."""
 
     async def build(self, request: BuildRequest) -> BuildResult:
+        if len(request.platforms) > 1:
+            raise EngineUnavailable(
+                "dagger",
+                f"{len(request.platforms)} platforms in one build: the dagger engine builds "
+                "one platform per build",
+                fix="build the multi-platform image on the docker engine (engine='docker'), "
+                "or one platform per build",
+            )
         started = time.monotonic()
         redact = Redactor(request.secrets)
         log = _LogLines(request, redact)
@@ -223,7 +231,7 @@ class DaggerEngine:
             dag,
             staged=lambda source: staged[_source_key(source)],
             is_directory=is_directory,
-            platform=request.platform,
+            platform=request.platforms[0] if request.platforms else None,
             after_step=steps,
         )
         containers = await mapping.containers(request.plan)

@@ -73,6 +73,7 @@ from framework.plan.platform_args import fill_platform_args
 from framework.render import NO_CACHE_ARG
 from framework.spec import Inline, Secret, Tmpfs
 from framework.spec.mounts import DEFAULT_CACHE_MODE
+from framework.spec.platforms import BUILD_PLATFORM
 from framework.spec.sources import ContextPath
 from framework.spec.steps import DEFAULT_OWNER, go_duration
 from framework.spec.urls import Url
@@ -104,12 +105,14 @@ class DaggerMapping:
     directory's selected files (staged by :mod:`framework.engines.staging`, as for the
     docker engine); ``is_directory`` answers whether a path in a stage is a directory (a copy out of
     another image needs to know; the engine asks Dagger); ``platform`` (e.g.
-    ``linux/arm64``) applies to every stage. ``variable`` gives the value a container's
-    environment has for a name (``None``: unset), and ``build_platform`` the engine's
-    platform (both ask Dagger unless given). ``after_step`` is awaited with the stage,
-    the step's index and the container after each step that changes the filesystem
-    (the engine evaluates it there, to show and report steps one by one). ``nonce`` is
-    what ``no_cache`` run steps see (default: new for each mapping).
+    ``linux/arm64``) is the target: every stage runs on it unless it names its own
+    (``Stage.platform``; the build platform is the Dagger engine's own). ``variable``
+    gives the value a container's environment has for a name (``None``: unset), and
+    ``build_platform`` the engine's platform (both ask Dagger unless given).
+    ``after_step`` is awaited with the stage, the step's index and the container after
+    each step that changes the filesystem (the engine evaluates it there, to show and
+    report steps one by one). ``nonce`` is what ``no_cache`` run steps see (default: new
+    for each mapping).
     """
 
     def __init__(
@@ -145,14 +148,23 @@ class DaggerMapping:
         if stage.base_stage is not None:
             container = built[stage.base_stage]
         elif stage.base is not None:
-            container = self._dag.container(platform=self._platform).from_(stage.base)
+            container = self._dag.container(platform=self._platform_of(stage)).from_(stage.base)
         else:
-            container = self._dag.container(platform=self._platform)
+            container = self._dag.container(platform=self._platform_of(stage))
         for number, step in enumerate(stage.steps):
             container = await self._step(container, step, built)
             if self._after_step is not None and changes_filesystem(step):
                 await self._after_step(stage, number, container)
         return container
+
+    def _platform_of(self, stage: Stage) -> dagger.Platform | None:
+        """The stage's own platform, else the build's target; the build platform is
+        Dagger's default (``None``: the engine's own platform)."""
+        if stage.platform is None:
+            return self._platform
+        if stage.platform == BUILD_PLATFORM:
+            return None
+        return dagger.Platform(stage.platform)
 
     async def _step(
         self, c: dagger.Container, step: PlanStep, built: dict[str, dagger.Container]

@@ -18,6 +18,7 @@ from framework._dataclass import dataclass
 from framework.engines.docker.client import DockerClient, daemon_fix
 from framework.errors import EngineUnavailable
 from framework.render.features import Features
+from framework.spec.platforms import platform_of_machine
 
 __all__ = ["ATTESTATIONS", "Attestation", "Capabilities", "detect"]
 
@@ -50,6 +51,8 @@ class Capabilities:
     containerd_store: bool = False
     builder: str | None = None
     buildx: tuple[int, int] | None = None
+    platform: str | None = None
+    """The daemon's own platform (``linux/amd64``), where it says."""
 
     @property
     def buildkit(self) -> tuple[int, int]:
@@ -155,6 +158,12 @@ def _detect_through_api(client: DockerClient, host: str | None, socket: str) -> 
     if match is None or not isinstance(daemon_id, str):
         return None
     containerd = "io.containerd.snapshotter" in json.dumps(info.get("DriverStatus"))
+    os_type, machine = info.get("OSType"), info.get("Architecture")
+    own = (
+        platform_of_machine(os_type, machine)
+        if isinstance(os_type, str) and isinstance(machine, str)
+        else None
+    )
     builder, buildx = None, None
     if client.mode == "buildx":
         store = RecordStore()
@@ -173,6 +182,7 @@ def _detect_through_api(client: DockerClient, host: str | None, socket: str) -> 
         containerd_store=containerd,
         builder=builder,
         buildx=buildx,
+        platform=own,
     )
 
 
@@ -212,7 +222,9 @@ def _detect_with_client(client: DockerClient, host: str | None) -> Capabilities:
     version = _run([client.path, "version", "--format", "{{json .Server}}"], env)
     if version.returncode != 0 or not version.stdout.strip().startswith("{"):
         raise _unavailable(version, host)
-    shown = str(json.loads(version.stdout).get("Version", ""))
+    server = json.loads(version.stdout)
+    shown = str(server.get("Version", ""))
+    os_name, arch = server.get("Os"), server.get("Arch")
     match = _VERSION.match(shown)
     if match is None:
         raise EngineUnavailable(
@@ -230,6 +242,9 @@ def _detect_with_client(client: DockerClient, host: str | None) -> Capabilities:
         containerd_store=containerd,
         builder=builder,
         buildx=buildx,
+        platform=platform_of_machine(os_name, arch)
+        if isinstance(os_name, str) and isinstance(arch, str)
+        else None,
     )
 
 

@@ -88,6 +88,10 @@ class DockerEngine:
         started = time.monotonic()
         caps = self.capabilities
         refuse_unsupported(caps, request)
+        if len(request.platforms) > 1 and not caps.containerd_store:
+            from framework.engines.docker.multiplatform import build_per_platform
+
+            return await build_per_platform(self, request)
         rendered = render(request.plan, caps.features)
         redact = Redactor(request.secrets)
         with (
@@ -200,8 +204,8 @@ class DockerEngine:
         argv += build_flags(self.capabilities, work, request.attest, env)
         for tag in (*request.tags, *request.cache_to):
             argv += ["-t", tag]
-        if request.platform:
-            argv += ["--platform", request.platform]
+        if request.platforms:
+            argv += ["--platform", ",".join(request.platforms)]
         if request.no_cache:
             argv.append("--no-cache")
         if request.pull:
@@ -252,8 +256,9 @@ class DockerEngine:
         if code != 0:
             await self._check_still_answering(request, rendered, parser)
             missing = await missing_base_error(
-                self.client.path, env, plan, parser, pulled=request.pull
-            )
+                self.client.path, env, plan, parser, pulled=request.pull,
+                platforms=request.platforms,
+            )  # fmt: skip
             raise missing or failure(plan, rendered, parser, redact)
         return parser
 

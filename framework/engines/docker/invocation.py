@@ -51,6 +51,7 @@ def refuse_unsupported(caps: Capabilities, request: BuildRequest) -> None:
                 f"Dockerfile frontend of Docker 23 and newer has; this is {caps.describe()}",
                 fix="build on a Docker 23+ daemon, or leave size out",
             )
+    _refuse_platforms(caps, request)
     missing = [name for name in request.attest if name not in caps.attestations]
     if missing:
         why = (
@@ -63,6 +64,33 @@ def refuse_unsupported(caps: Capabilities, request: BuildRequest) -> None:
             f"{' and '.join(missing)} attestation asked for, but {why}; this is {caps.describe()}",
             fix="build without attest=, or on a daemon with the containerd image store "
             "and the docker-buildx plugin",
+        )
+
+
+def _refuse_platforms(caps: Capabilities, request: BuildRequest) -> None:
+    """A classic image store holds one platform per tag: several platforms are built one
+    by one and assembled into an index in a registry, so they need a push, and cannot
+    be written to an archive or a cache reference."""
+    if len(request.platforms) < 2 or caps.containerd_store:
+        return
+    several = f"{len(request.platforms)} platforms ({', '.join(request.platforms)})"
+    why = (
+        f"the classic image store of {caps.describe()} holds one platform per tag, so the "
+        "multi-platform image is assembled in a registry"
+    )
+    if not request.push:
+        raise EngineUnavailable(
+            "docker",
+            f"{several} asked for without a push: {why}",
+            fix="push it (push=True, --push) to a tag in a registry, e.g. "
+            "127.0.0.1:5000/name:tag; or build on a daemon with the containerd image store",
+        )
+    if request.archive is not None or request.cache_to:
+        output = "an archive" if request.archive is not None else "cache_to"
+        raise EngineUnavailable(
+            "docker",
+            f"{several} with {output}: {why}, and none is in the local store to write",
+            fix=f"build without {output}, or on a daemon with the containerd image store",
         )
 
 
