@@ -121,8 +121,9 @@ class _Generator:
         # The names the module defines or imports: no stage or parameter may hide them.
         self.names: set[str] = {
             "context", function, "CONTEXT", "Image", "Context", "CacheMount", "Secret", "build",
-            "run_script",
+            "run_script", "BUILD_PLATFORM", "Bind", "Tmpfs", "Url",
         }  # fmt: skip
+        self.uses_build_platform = False
         self.stages: list[_Stage] = []
         self.meta: dict[str, Binding] = {}
         self.escape = dockerfile.escape
@@ -348,12 +349,12 @@ class _Generator:
 
     def from_(self, stage: _Stage, scope: _Scope) -> str:
         at = stage.start
-        for flag, _ in at.flags:
-            self.refuse(
-                at,
-                f"FROM --{flag} is not supported",
-                "drop the flag, and build for another platform with build --platform",
-            )
+        platform = ""
+        for flag, value in at.flags:
+            if flag == "platform" and value:
+                platform = self.from_platform(at, value)
+                continue
+            self.refuse(at, f"FROM --{flag} is not supported", "drop the flag")
         words = at.rest.split()
         if len(words) not in (1, 3) or (len(words) == 3 and words[1].lower() != "as"):
             self.refuse(
@@ -378,11 +379,37 @@ class _Generator:
             scope.env_names |= inherited.env_names
             scope.base_may_set = inherited.base_may_set
             scope.workdir = inherited.workdir
+            if platform:
+                self.refuse(
+                    at,
+                    "FROM --platform of an earlier stage: a stage runs on its base stage's"
+                    " platform",
+                    "give the platform on the earlier stage's FROM",
+                )
             return f"Image.from_({parent.var}){named}"
         if text is not None and text.lower() == "scratch":
             scope.base_may_set = False
+            if platform:
+                self.refuse(at, "FROM --platform of scratch", "drop the flag")
             return f"Image.scratch(){named}"
-        return f"Image.from_({base.python()}){named}"
+        return f"Image.from_({base.python()}{platform}){named}"
+
+    def from_platform(self, at: Instruction, value: str) -> str:
+        """The ``, platform=...`` argument for ``FROM --platform=value`` (empty for the
+        target platform, which is a stage's default)."""
+        if value in ("$BUILDPLATFORM", "${BUILDPLATFORM}"):
+            self.uses_build_platform = True
+            return ", platform=BUILD_PLATFORM"
+        if value in ("$TARGETPLATFORM", "${TARGETPLATFORM}"):
+            return ""
+        if "$" in value:
+            self.refuse(
+                at,
+                f"FROM --platform={value} depends on a build argument",
+                "write the platform (linux/arm64), $BUILDPLATFORM or $TARGETPLATFORM",
+            )
+            return ""
+        return f", platform={python_string(value)}"
 
     def word(self, text: str, scope: _Scope, what: str) -> Value:
         value = expand(text, scope.bindings, base_may_set=scope.base_may_set, escape=self.escape)
@@ -1003,6 +1030,8 @@ class _Generator:
 
     def module(self, bodies: list[str], out: _Output) -> str:
         imports = ["Image", "build", "run_script"]
+        if self.uses_build_platform:
+            imports.insert(0, "BUILD_PLATFORM")
         if out.uses_context:
             imports.append("Context")
         for name in ("CacheMount", "Bind", "Tmpfs", "Url"):
