@@ -5,15 +5,12 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from framework.engines.docker.client import DockerClient
 from framework.engines.docker.leftovers import sweep_stale
-from framework.engines.docker.process import dies_with_us
 from framework.engines.docker.secrets import PREFIX, private_root, secret_sources
 
 NATIVE_2010 = DockerClient("/usr/bin/docker", "20.10", "native")
@@ -100,35 +97,3 @@ def test_private_root_prefers_a_ram_backed_directory(
     monkeypatch.delenv("XDG_RUNTIME_DIR")
     if os.path.isdir("/dev/shm"):
         assert private_root() == Path("/dev/shm")
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux")
-def test_a_launched_child_dies_when_its_parent_is_killed(tmp_path: Path) -> None:
-    pidfile = tmp_path / "child.pid"
-    # The parent starts `sleep` through the launcher, writes the sleeper's pid, then waits.
-    parent_code = (
-        "import subprocess, sys, time\n"
-        "from framework.engines.docker.process import dies_with_us\n"
-        f"p = subprocess.Popen(dies_with_us(['sleep', '300']))\n"
-        f"time.sleep(0.5); open({str(pidfile)!r}, 'w').write(str(p.pid)); time.sleep(300)\n"
-    )
-    parent = subprocess.Popen([sys.executable, "-c", parent_code])
-    try:
-        for _ in range(100):
-            if pidfile.exists() and pidfile.read_text():
-                break
-            time.sleep(0.1)
-        child = int(pidfile.read_text())
-        assert Path(f"/proc/{child}/cmdline").read_bytes().startswith(b"sleep\x00300")
-        parent.kill()
-        parent.wait()
-        for _ in range(50):
-            state = Path(f"/proc/{child}/stat")
-            if not state.exists() or state.read_text().split()[2] == "Z":
-                break
-            time.sleep(0.1)
-        else:
-            raise AssertionError("the launched child outlived its killed parent")
-    finally:
-        parent.kill()
-    assert dies_with_us(["x"])[-1] == "x"
