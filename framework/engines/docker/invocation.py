@@ -15,7 +15,7 @@ Pure functions of the detected :class:`Capabilities`, so tests compare values:
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from framework.engines.base import BuildRequest
@@ -30,27 +30,41 @@ METADATA = "metadata.json"
 IIDFILE = "iid"
 
 
+def _needs_docker_23(
+    caps: Capabilities,
+    supported: bool,
+    steps: Iterable[RunOp],
+    *,
+    what: str,
+    instruction: str,
+    drop: str,
+) -> None:
+    """Refuse the first of ``steps`` (a use of ``what``, written ``instruction``) unless
+    the daemon's frontend ``supported`` it (Docker 23 and newer)."""
+    for step in steps:
+        if not supported:
+            where = f" (declared at {step.origin})" if step.origin is not None else ""
+            raise EngineUnavailable(
+                "docker",
+                f"{what}{where} needs {instruction}, which the Dockerfile frontend of Docker"
+                f" 23 and newer has; this is {caps.describe()}",
+                fix=f"build on a Docker 23+ daemon, or {drop}",
+            )
+
+
 def refuse_unsupported(caps: Capabilities, request: BuildRequest) -> None:
     """Raise :class:`EngineUnavailable`, naming the daemon, for what it cannot build;
     before anything runs."""
-    for step in _network_none_steps(request.plan):
-        if not caps.network_none:
-            where = f" (declared at {step.origin})" if step.origin is not None else ""
-            raise EngineUnavailable(
-                "docker",
-                f"run(..., network=False){where} needs RUN --network=none, which the "
-                f"Dockerfile frontend of Docker 23 and newer has; this is {caps.describe()}",
-                fix="build on a Docker 23+ daemon, or drop network=False",
-            )
-    for step in _sized_tmpfs_steps(request.plan):
-        if not caps.tmpfs_size:
-            where = f" (declared at {step.origin})" if step.origin is not None else ""
-            raise EngineUnavailable(
-                "docker",
-                f"Tmpfs(..., size=...){where} needs RUN --mount=type=tmpfs,size=, which the "
-                f"Dockerfile frontend of Docker 23 and newer has; this is {caps.describe()}",
-                fix="build on a Docker 23+ daemon, or leave size out",
-            )
+    _needs_docker_23(
+        caps, caps.network_none, _network_none_steps(request.plan),
+        what="run(..., network=False)", instruction="RUN --network=none",
+        drop="drop network=False",
+    )  # fmt: skip
+    _needs_docker_23(
+        caps, caps.tmpfs_size, _sized_tmpfs_steps(request.plan),
+        what="Tmpfs(..., size=...)", instruction="RUN --mount=type=tmpfs,size=",
+        drop="leave size out",
+    )  # fmt: skip
     _refuse_platforms(caps, request)
     missing = [name for name in request.attest if name not in caps.attestations]
     if missing:
