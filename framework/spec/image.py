@@ -485,16 +485,9 @@ class Image:
                     fix=f"declare it once: .arg({name}='...')",
                     where=where(origin),
                 )
-        for key, value in values.items():
-            if not isinstance(value, str):
-                raise SpecError(
-                    f"arg value for {key!r} is {type(value).__name__}, not a string",
-                    fix=f"convert it: {key}=str(value)",
-                    where=where(origin),
-                )
         pairs: tuple[tuple[str, str | None], ...] = (
             *((name, None) for name in names),
-            *values.items(),
+            *_pairs(values, "arg", origin),
         )
         return self._with(validated(Arg, origin, values=pairs, origin=origin))
 
