@@ -784,16 +784,7 @@ class _Generator:
         """The variable of the stage ``name`` (an earlier one), else an image reference."""
         if "$" in name:
             raise _Refused("a bind mount's from= depends on a build argument", "name the stage")
-        other = self.stage_by_name(name)
-        if other is None:
-            return f"Image.from_({python_string(name)})"
-        if other.index >= stage.index:
-            raise _Refused(
-                f"RUN --mount=from={name} names this stage or a later one",
-                "name an earlier stage",
-            )
-        stage.uses.add(other.index)
-        return other.var
+        return self.stage_or_image(name, stage, "RUN --mount=from")
 
     def copy_flags(
         self, at: Instruction, stage: _Stage, scope: _Scope
@@ -1016,15 +1007,20 @@ class _Generator:
         text = word.constant
         if text is None:
             raise _Refused("COPY --from depends on a build argument", "name the stage")
-        other = self.stage_by_name(text)
-        if other is not None:
-            if other.index >= stage.index:
-                raise _Refused(
-                    f"COPY --from={text} names this stage or a later one", "name an earlier stage"
-                )
-            stage.uses.add(other.index)
-            return other.var
-        return f"Image.from_({python_string(text)})"
+        return self.stage_or_image(text, stage, "COPY --from")
+
+    def stage_or_image(self, name: str, stage: _Stage, what: str) -> str:
+        """The variable of the earlier stage ``name`` (which ``stage`` then uses), else an
+        image reference; ``what`` names the option in a refusal of a later stage."""
+        other = self.stage_by_name(name)
+        if other is None:
+            return f"Image.from_({python_string(name)})"
+        if other.index >= stage.index:
+            raise _Refused(
+                f"{what}={name} names this stage or a later one", "name an earlier stage"
+            )
+        stage.uses.add(other.index)
+        return other.var
 
     # -- the module -----------------------------------------------------------------
 
