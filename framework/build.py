@@ -18,6 +18,7 @@ from framework.progress import Progress, default_progress
 from framework.signals import sigterm_as_interrupt
 from framework.spec import Image, Secret
 from framework.spec.references import cache_source_problem, tag_problem
+from framework.teardown import skip_exit_collections
 
 if TYPE_CHECKING:
     from framework.engines import BuildRequest, BuildResult, Engine
@@ -223,6 +224,7 @@ class _Prepared:
 def _prepare(image: Image, options: BuildOptions) -> _Prepared:
     """Compile and check everything that can be checked before any engine starts."""
     _refuse_while_importing()
+    skip_exit_collections()
     if not isinstance(image, Image):
         raise SpecError(
             f"build() got {type(image).__name__}, not an Image",

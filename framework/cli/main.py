@@ -54,6 +54,7 @@ from framework.progress import (
 from framework.signals import sigterm_as_interrupt
 from framework.spec import Context
 from framework.spec.references import cache_source_problem, tag_problem
+from framework.teardown import skip_exit_collections
 
 if TYPE_CHECKING:
     from framework.plan import BuildPlan
@@ -221,6 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     (:func:`framework.failures.report_failure`); with ``--json`` also as one JSON object
     on stdout."""
     words = list(sys.argv[1:] if argv is None else argv)
+    skip_exit_collections()
     run = _Run()
     try:
         # For the whole command, not only the build: a SIGTERM while the pipeline loads

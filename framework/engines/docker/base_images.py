@@ -4,7 +4,6 @@ store holds only for another platform than the one built for."""
 
 from __future__ import annotations
 
-import difflib
 import re
 
 import anyio
@@ -84,6 +83,8 @@ async def missing_base_error(
         )
     listing = await _docker(client, env, "image", "ls", "--format", "{{.Repository}}:{{.Tag}}")
     local = [n for n in (listing or "").split() if "<none>" not in n]
+    import difflib  # only for this failure: not loaded with every build
+
     close = difflib.get_close_matches(stage.base, local, n=3, cutoff=0.6)
     fix = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
     fix += (

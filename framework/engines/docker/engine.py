@@ -3,11 +3,11 @@ rendered Dockerfile."""
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
 import time
-import uuid
 from pathlib import Path
 
 import anyio
@@ -221,7 +221,7 @@ class DockerEngine:
             argv += ["--label", f"{key}={value}"]
         # A new value on every build runs the no_cache steps again (not a secret).
         for name in rendered.fresh_args:
-            argv += ["--build-arg", f"{name}={uuid.uuid4().hex}"]
+            argv += ["--build-arg", f"{name}={os.urandom(16).hex()}"]
         argv += secrets.argv
         env.update(secrets.env)
         argv.append(str(work / "context"))
