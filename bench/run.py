@@ -289,7 +289,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument(
-        "--cold-reps", type=int, default=3, help="of --reps, how many also build cold"
+        "--cold-reps", type=int, default=5, help="of --reps, how many also build cold"
     )
     parser.add_argument("--files", type=int, default=20_000)
     parser.add_argument("--pipelines", type=int, default=50)
