@@ -20,6 +20,9 @@ set -euo pipefail
 
 log() { printf '[docker-private] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+# debian_mirror, debian_apt_download
+# shellcheck source=scripts/debian-apt.sh
+. "$(dirname "${BASH_SOURCE[0]}")/debian-apt.sh"
 
 PREFIX=/opt/framework-docker26
 SYSTEM_DOCKER=/usr/bin/docker
@@ -58,21 +61,10 @@ binaries() {
 unpack_trixie_docker() {
   [ -x "$PREFIX/usr/sbin/dockerd" ] && [ -x "$PREFIX/usr/bin/docker" ] && [ -x "$BUILDX" ] && return 0
   local mirror apt tmp
-  mirror=$(grep -hoE '^(URIs:|deb) +[^ ]+/debian/?( |$)' /etc/apt/sources.list.d/*.sources \
-             /etc/apt/sources.list 2>/dev/null | awk '{print $2}' | head -1 || true)
-  mirror=${FRAMEWORK_DEBIAN_MIRROR:-${mirror:-http://deb.debian.org/debian}}
+  mirror=$(debian_mirror)
   apt=$(mktemp -d /var/tmp/framework-trixie-apt.XXXXXX)
-  mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/debs"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" \
-    >"$apt/sources.list"
-  local opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
-              -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
-              -o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
-              -o APT::Sandbox::User=root)
   log "downloading Debian 13's docker.io, docker-cli, docker-buildx from $mirror"
-  apt-get "${opts[@]}" update -qq >"$apt/log" 2>&1 || { tail -5 "$apt/log" >&2; die "apt update (trixie) failed"; }
-  (cd "$apt/debs" && apt-get "${opts[@]}" download docker.io docker-cli docker-buildx) \
-    >>"$apt/log" 2>&1 || { tail -5 "$apt/log" >&2; die "apt-get download failed"; }
+  debian_apt_download "$apt" "$mirror" trixie docker.io docker-cli docker-buildx || exit 1
   tmp=$PREFIX.new
   rm -rf "$tmp"; mkdir -p "$tmp"
   for deb in "$apt"/debs/*.deb; do dpkg-deb -x "$deb" "$tmp"; done

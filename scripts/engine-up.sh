@@ -16,11 +16,13 @@
 set -euo pipefail
 
 log() { printf '[engine-up] %s\n' "$*" >&2; }
+# debian_mirror, debian_apt_download
+# shellcheck source=scripts/debian-apt.sh
+. "$(dirname "${BASH_SOURCE[0]}")/debian-apt.sh"
 
 DOCKER=/usr/bin/docker            # Debian 12: docker.io's 20.10 client; 13: docker-cli's
                                   # (`docker build` is buildx there)
 SEED_LABEL=org.framework.seeded=true
-MIRROR="${FRAMEWORK_DEBIAN_MIRROR:-}"
 CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 
 need_root() {
@@ -72,17 +74,6 @@ have_image() { "$DOCKER" image inspect "$1" >/dev/null 2>&1; }
 try_pull() {
   # A public pull fails fast here; where it works, the real image is better.
   timeout 60 "$DOCKER" pull -q "$1" >/dev/null 2>&1
-}
-
-debian_mirror() {
-  # The Debian archive the host's apt uses (not third-party or security repos).
-  if [ -n "$MIRROR" ]; then echo "$MIRROR"; return; fi
-  local m
-  m=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -oE '^URIs: *[^ ]+' | awk '{print $2}' \
-      | grep -E '/debian/?$' | head -1 || true)
-  [ -z "$m" ] && m=$(grep -hoE '^deb +[^ ]+' /etc/apt/sources.list 2>/dev/null | awk '{print $2}' \
-      | grep -E '/debian/?$' | head -1 || true)
-  echo "${m:-http://deb.debian.org/debian}"
 }
 
 seed_debian() {
@@ -277,18 +268,8 @@ seed_multi_base() {
   trap "rm -rf '$work'" EXIT
   codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
   mirror=$(debian_mirror)
-  mkdir -p "$work/apt/lists/partial" "$work/apt/cache/archives/partial" "$work/debs"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $codename main" \
-    >"$work/apt/sources.list"
-  local opts=(-o "Dir::Etc::SourceList=$work/apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
-              -o "Dir::State::Lists=$work/apt/lists" -o "Dir::Cache=$work/apt/cache"
-              -o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
-              -o APT::Sandbox::User=root -o Acquire::Languages=none
-              -o APT::Architecture=amd64 -o APT::Architectures::=amd64 -o APT::Architectures::=arm64)
   log "downloading busybox-static (amd64, arm64) from $mirror $codename"
-  { apt-get "${opts[@]}" update -qq \
-    && (cd "$work/debs" && apt-get "${opts[@]}" download busybox-static:amd64 busybox-static:arm64); } \
-    >"$work/apt.log" 2>&1 || { tail -5 "$work/apt.log" >&2; log "error: downloading busybox-static failed"; exit 1; }
+  debian_apt_download "$work" "$mirror" "$codename" busybox-static:amd64 busybox-static:arm64 || exit 1
   # arm64 first: the local tag ends on the amd64 image, this machine's own.
   for arch in arm64 amd64; do
     local root=$work/root-$arch
