@@ -4,6 +4,7 @@ read again; a malformed stored row reads as nothing stored."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import os
@@ -101,7 +102,7 @@ def test_a_malformed_stored_row_reads_as_nothing_stored(
     store = tmp_path / "digests.sqlite3"
     assert _digest_of(app, store, "sub/a.txt") == _sha(b"first")
     directory = str(app / "sub")
-    with sqlite3.connect(store) as db:
+    with contextlib.closing(sqlite3.connect(store)) as db, db:
         db.execute("UPDATE dirs SET stamps = ? WHERE dir = ?", (marshal.dumps(stored), directory))
     files = FileDigests(store)
     files.prime(str(app))

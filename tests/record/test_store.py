@@ -3,6 +3,7 @@ corrupt entries ignored, a corrupt file replaced, never an error."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import sqlite3
 import threading
@@ -32,7 +33,7 @@ def test_a_corrupt_entry_is_ignored(tmp_path: Path) -> None:
     path = tmp_path / "r.sqlite3"
     store = RecordStore(path)
     store.put("build", "good", {"x": 1})
-    with sqlite3.connect(path) as db:
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
         db.execute("INSERT INTO entries VALUES ('build', 'bad', '{not json')")
     assert store.get("build", "bad") is None
     assert store.get("build", "good") == {"x": 1}
@@ -101,5 +102,5 @@ def test_concurrent_processes_each_leave_whole_entries(tmp_path: Path) -> None:
         process.join(timeout=120)
         assert process.exitcode == 0
     _check_all(RecordStore(path), 4, 40)
-    with sqlite3.connect(path) as db:
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -29,3 +29,8 @@ def ctx(ctx_dir: Path) -> Context:
 @pytest.fixture
 def base() -> Image:
     return Image.from_("python:3.11-slim")
+
+
+# What dataclasses.replace() raises for a field declared init=False: ValueError up to
+# Python 3.12, TypeError from 3.13 (Debian 13's Python).
+REPLACE_REFUSAL = (ValueError, TypeError)

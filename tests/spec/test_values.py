@@ -23,6 +23,7 @@ from framework.spec import (
     Workdir,
 )
 from framework.spec._base import Model
+from tests.spec.conftest import REPLACE_REFUSAL
 
 HERE = Path(__file__).name
 
@@ -104,7 +105,7 @@ def test_replace_validates_again_and_refuses_computed_fields() -> None:
         dataclasses.replace(step, path="")
     with pytest.raises(SpecError, match="invalid workdir path"):
         dataclasses.replace(step, path=5)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="init=False"):
+    with pytest.raises(REPLACE_REFUSAL, match="init=False"):
         dataclasses.replace(step, kind="run")  # type: ignore[arg-type]
     moved = dataclasses.replace(step, path="/srv")
     assert moved.path == "/srv"
