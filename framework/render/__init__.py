@@ -4,8 +4,16 @@ from framework.render.dockerfile import (
     NO_CACHE_ARG,
     ContextEntry,
     RenderedBuild,
+    StepInstructions,
     StepVertex,
     render,
 )
 
-__all__ = ["NO_CACHE_ARG", "ContextEntry", "RenderedBuild", "StepVertex", "render"]
+__all__ = [
+    "NO_CACHE_ARG",
+    "ContextEntry",
+    "RenderedBuild",
+    "StepInstructions",
+    "StepVertex",
+    "render",
+]

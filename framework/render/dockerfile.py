@@ -88,6 +88,7 @@ __all__ = [
     "NO_CACHE_ARG",
     "ContextEntry",
     "RenderedBuild",
+    "StepInstructions",
     "StepVertex",
     "render",
 ]
@@ -138,10 +139,29 @@ class StepVertex:
 
 
 @dataclass(frozen=True, kw_only=True)
+class StepInstructions:
+    """The instruction words of the Dockerfile lines written for step ``step`` of the
+    plan's stage ``stage`` (its name), in the order written.
+
+    Usually one word, the step's own (an add of a URL: ``COPY``). A multi-line env value
+    adds an ``ARG NAME`` line before the ``ENV`` (``("ARG", "ENV")``), as does a
+    ``no_cache`` run step (``("ARG", "RUN")``); a label whose values all hold a line break
+    writes none (``()``: the build command sets them). BuildKit records one history entry
+    per line, so these words line up with the built image's history.
+    """
+
+    stage: str
+    step: int
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class RenderedBuild:
     """A Dockerfile, the build arguments and image labels its multi-line values need
     (``--build-arg NAME=value``, ``--label key=value``), the build arguments to give a new
-    value on every build (``fresh_args``), and its context's contents."""
+    value on every build (``fresh_args``), its context's contents, BuildKit's vertices
+    (``vertices``), and the instruction words written for each step of the plan
+    (``instructions``: one per step, in the order of the plan's stages and their steps)."""
 
     dockerfile: str
     build_args: tuple[tuple[str, str], ...] = ()
@@ -149,6 +169,7 @@ class RenderedBuild:
     labels: tuple[tuple[str, str], ...] = ()
     context: tuple[ContextEntry, ...] = ()
     vertices: tuple[StepVertex, ...] = ()
+    instructions: tuple[StepInstructions, ...] = ()
 
 
 def render(plan: BuildPlan, features: Features = BASELINE) -> RenderedBuild:
@@ -164,6 +185,7 @@ def render(plan: BuildPlan, features: Features = BASELINE) -> RenderedBuild:
         labels=_multiline_labels(plan),
         context=tuple(state.entries.values()),
         vertices=tuple(state.vertices),
+        instructions=tuple(state.instructions),
     )
 
 
@@ -212,6 +234,7 @@ class _State:
         self.build_args: dict[str, str] = {}
         self.entries: dict[str, ContextEntry] = {}
         self.vertices: list[StepVertex] = []
+        self.instructions: list[StepInstructions] = []
         self.fresh = False  # a run step declares NO_CACHE_ARG
 
     def env_value(self, name: str, text: str, step: EnvOp) -> str:
@@ -301,10 +324,16 @@ def _render_stage(plan: BuildPlan, stage: Stage, state: _State) -> str:
             declared = [k for k, v in step.values if _multiline(v)]
         if isinstance(step, RunOp) and step.no_cache:
             declared, state.fresh = [NO_CACHE_ARG], True
-        lines.extend(f"ARG {name}" for name in declared)
+        written = [f"ARG {name}" for name in declared] + ([line] if line else [])
+        lines.extend(written)
+        state.instructions.append(
+            StepInstructions(
+                stage=stage.name,
+                step=number,
+                words=tuple(text.split(" ", 1)[0] for text in written),
+            )
+        )
         scoped = scoped or bool(declared)
-        if line:
-            lines.append(line)
         if changes_filesystem(step):
             vertex_steps.append(number)
     names = [f"stage-{stage.name}.{i}" for i in range(1, len(segments))] + [stage.name]

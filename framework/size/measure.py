@@ -131,11 +131,11 @@ def _stage_size(plan: BuildPlan, stage: Stage, reference: str, engine: DockerEng
     offset = history_offset(created, steps)
     rows: list[StepSize] = []
     entry = offset
-    for owner, step, word in steps:
+    for owner, step, words in steps:
         size = 0
-        if word is not None and entry is not None:
-            size = sizes[entry]
-            entry += 1
+        if entry is not None:
+            size = sum(sizes[entry : entry + len(words)])
+            entry += len(words)
         rows.append(StepSize(owner.name, describe_step(plan, step), _where(step), None, size))
     return StageSize(
         stage.name, stage is plan.target, str(inspected["Id"]), int(inspected["Size"]), tuple(rows)
@@ -164,11 +164,13 @@ def _report(
                 "the image's history does not match the pipeline's steps; layers are not attributed"
             )
         entry = offset
-        for owner, step, word in lineage:
+        for owner, step, words in lineage:
             layer = None
-            if word is not None and entry is not None:
-                layer = saved.history[entry].layer
-                entry += 1
+            if entry is not None:
+                # At most one of a step's entries made a layer: its ARG lines make none.
+                made = [h.layer for h in saved.history[entry : entry + len(words)]]
+                layer = next((i for i in made if i is not None), None)
+                entry += len(words)
             described = describe_step(plan, step)
             if layer is not None:
                 made_by[layer] = (owner.name, described, _where(step))

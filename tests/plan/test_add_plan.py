@@ -129,7 +129,7 @@ def test_dagger_refuses_an_archive_rather_than_unpacking_it_differently(ctx: Con
 def test_the_size_report_knows_which_instruction_each_add_renders_as(ctx: Context) -> None:
     url = Url("http://127.0.0.1:1/tool", sha256=SHA)
     plan = compile(Image.from_("debian").add(ctx / "vendor.tar.gz", "/opt/").add(url, "/t"))
-    assert [word for _, _, word in lineage_steps(plan, plan.target)] == ["ADD", "COPY"]
+    assert [words for _, _, words in lineage_steps(plan, plan.target)] == [("ADD",), ("COPY",)]
 
 
 def test_an_archive_replaced_by_another_file_after_declaration_is_refused_when_staged(
