@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import platform
+import signal
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,12 @@ import pytest
 from hypothesis import settings
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+# A shell starts a background job (`pytest ... &`) with SIGINT ignored, and an ignored
+# signal stays ignored across exec: the Ctrl-C tests' builds would then never see it.
+# Handled here, the processes the tests start get SIGINT's default again.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def report_path() -> Path:
