@@ -119,6 +119,10 @@ def test_a_copy_from_another_stage_covers_that_stage_content(app: Path) -> None:
     assert changed_from(before, after) == 2
 
 
+def _unread(path: str) -> str:
+    raise AssertionError(f"{path} was read although its digest was stored")
+
+
 def test_file_digests_persist_and_a_corrupt_store_is_replaced(
     app: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -127,11 +131,8 @@ def test_file_digests_persist_and_a_corrupt_store_is_replaced(
     first = step_digests(plan, FileDigests(store))
     assert store.exists()
 
-    def unread(path: str) -> str:
-        raise AssertionError(f"{path} was read although its digest was stored")
-
     with monkeypatch.context() as patched:
-        patched.setattr(content, "_hash_file", unread)
+        patched.setattr(content, "_hash_file", _unread)
         assert step_digests(compile(pipeline(app)), FileDigests(store)) == first
 
     store.write_bytes(b"not a database" * 100)
@@ -153,11 +154,8 @@ def test_a_no_op_plan_of_20000_files_reads_no_file(
     store = tmp_path / "cache.sqlite3"
     first = step_digests(plan, FileDigests(store))[plan.target.id]
 
-    def unread(path: str) -> str:
-        raise AssertionError(f"{path} was read although its digest was stored")
-
     with monkeypatch.context() as patched:
-        patched.setattr(content, "_hash_file", unread)
+        patched.setattr(content, "_hash_file", _unread)
         assert step_digests(plan, FileDigests(store))[plan.target.id] == first  # a new process
     (root / "d007" / "f042.txt").write_bytes(b"changed")
     assert changed_from(first, step_digests(plan, FileDigests(store))[plan.target.id]) == 1
